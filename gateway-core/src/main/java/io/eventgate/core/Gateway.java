@@ -1,0 +1,360 @@
+package io.eventgate.core;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eventgate.core.auth.VerifiedToken;
+import io.eventgate.core.channel.ChannelAccess;
+import io.eventgate.core.channel.Namespaces;
+import io.eventgate.core.engine.Engine;
+import io.eventgate.core.engine.Event;
+import io.eventgate.core.engine.PublishOptions;
+import io.eventgate.core.filter.EventFilter;
+import io.eventgate.core.filter.FilterException;
+import io.eventgate.core.hub.Connection;
+import io.eventgate.core.hub.Hub;
+import io.eventgate.core.hub.Subscription;
+import io.eventgate.core.hub.Transport;
+import io.eventgate.core.hub.TypeSelection;
+import io.eventgate.core.limit.TokenBucket;
+import io.eventgate.protocol.ChannelNames;
+import io.eventgate.protocol.ClientMessage;
+import io.eventgate.protocol.ClientMessageDecoder;
+import io.eventgate.protocol.CloseCode;
+import io.eventgate.protocol.ErrorCode;
+import io.eventgate.protocol.ProtocolException;
+import io.eventgate.protocol.ServerMessages;
+import io.eventgate.protocol.StreamPosition;
+import io.eventgate.protocol.SubscriptionState;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+
+/**
+ * The transport-neutral gateway: connection lifecycle, the client protocol, and publishing.
+ *
+ * <p>Threading: methods taking a {@link Connection} run on that connection's lane thread (the transport calls them
+ * from its event loop). {@link #publish} and {@link #disconnectUser} are thread-safe.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final char[] ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+
+    private final Engine engine;
+    private final Hub hub;
+    private final ChannelAccess access;
+    private final GatewaySettings settings;
+    private final GatewayStats stats = new GatewayStats();
+    private final LongSupplier clock;
+
+    public Gateway(Engine engine, Namespaces namespaces, GatewaySettings settings, LongSupplier clockMillis) {
+        this.engine = engine;
+        this.hub = new Hub(engine);
+        this.access = new ChannelAccess(namespaces);
+        this.settings = settings;
+        this.clock = clockMillis;
+    }
+
+    public Gateway(Engine engine, Namespaces namespaces, GatewaySettings settings) {
+        this(engine, namespaces, settings, System::currentTimeMillis);
+    }
+
+    public void start() {
+        engine.start(hub::dispatch);
+    }
+
+    // ---------------------------------------------------------------- connection lifecycle (lane thread)
+
+    /**
+     * Opens a connection for an authenticated token: sends {@code connected} and subscribes the user channel
+     * (to {@code initialEvents} only, or to every type when null).
+     */
+    public Connection open(VerifiedToken token, Transport transport, List<String> initialEvents) {
+        long now = clock.getAsLong();
+        Connection connection = new Connection("C-" + randomId(16), token.userId(), "S-" + randomId(20), token,
+                transport, new TokenBucket(settings.rateLimitPerMinute(), settings.rateLimitBurst(), now), now,
+                settings.heartbeatInterval().toMillis());
+        hub.register(connection);
+        stats.connectionsOpened.increment();
+        Subscription userSub = new Subscription(connection, ChannelNames.userChannel(token.userId()),
+                TypeSelection.of(initialEvents), EventFilter.NONE);
+        connection.putSubscription(userSub);
+        hub.put(userSub);
+        transport.sendControl(ServerMessages.connected(connection.id(), connection.userId(), connection.sessionId(),
+                settings.heartbeatInterval().toSeconds(), now, null, null, null));
+        return connection;
+    }
+
+    /** The transport saw the connection close. Idempotent. */
+    public void closed(Connection connection) {
+        if (connection.isClosed()) {
+            return;
+        }
+        connection.markClosed();
+        for (Subscription s : connection.subscriptions()) {
+            hub.remove(s);
+        }
+        hub.unregister(connection);
+        stats.connectionsClosed.increment();
+    }
+
+    /** Any inbound frame (including WebSocket control frames) counts as activity. */
+    public void activity(Connection connection) {
+        connection.touch(clock.getAsLong());
+    }
+
+    /**
+     * Heartbeat sweep for one connection: closes it as stale after the idle timeout, else sends a ping when due.
+     * Called by the lane's periodic sweep, never by a per-connection timer.
+     */
+    public void tick(Connection connection, long nowMillis) {
+        if (connection.isClosed()) {
+            return;
+        }
+        if (nowMillis - connection.lastActivityMillis() > settings.idleTimeout().toMillis()) {
+            stats.staleCloses.increment();
+            connection.transport().close(CloseCode.STALE, null);
+            return;
+        }
+        if (nowMillis >= connection.nextPingMillis()) {
+            connection.nextPingMillis(nowMillis + settings.heartbeatInterval().toMillis());
+            connection.transport().sendControl(ServerMessages.ping());
+        }
+    }
+
+    /** A text frame arrived: decode, rate-limit, handle. Bad input gets an error frame; the connection stays open. */
+    public void onText(Connection connection, byte[] utf8) {
+        long now = clock.getAsLong();
+        connection.touch(now);
+        stats.messagesIn.increment();
+        ClientMessage message;
+        try {
+            message = ClientMessageDecoder.decode(utf8);
+        } catch (ProtocolException e) {
+            if (rateLimited(connection, now, e.ref())) {
+                return;
+            }
+            stats.invalidMessages.increment();
+            sendError(connection, e.code(), e.getMessage(), e.ref());
+            return;
+        }
+        if (!(message instanceof ClientMessage.Ack) && !(message instanceof ClientMessage.Pong)
+                && rateLimited(connection, now, message.id())) {
+            return;
+        }
+        try {
+            switch (message) {
+                case ClientMessage.Subscribe s -> subscribe(connection, s);
+                case ClientMessage.Unsubscribe u -> unsubscribe(connection, u);
+                case ClientMessage.Ack a -> ack(connection, a);
+                case ClientMessage.Ping p -> connection.transport().sendControl(ServerMessages.pong(p.id(), now));
+                case ClientMessage.Pong p -> { }
+            }
+        } catch (ProtocolException e) {
+            stats.invalidMessages.increment();
+            sendError(connection, e.code(), e.getMessage(), e.ref() != null ? e.ref() : message.id());
+        }
+    }
+
+    private boolean rateLimited(Connection connection, long now, String ref) {
+        int refusals = connection.takeToken(now);
+        if (refusals == 0) {
+            return false;
+        }
+        stats.rateLimited.increment();
+        if (refusals >= settings.rateLimitCloseAfter()) {
+            stats.rateLimitCloses.increment();
+            connection.transport().close(CloseCode.POLICY_VIOLATION, null);
+        } else {
+            sendError(connection, ErrorCode.RATE_LIMITED, "rate limit of " + settings.rateLimitPerMinute()
+                    + " messages per minute exceeded; message dropped", ref);
+        }
+        return true;
+    }
+
+    private void sendError(Connection connection, ErrorCode code, String message, String ref) {
+        connection.transport().sendControl(ServerMessages.error(code, message, ref));
+    }
+
+    // ---------------------------------------------------------------- protocol
+
+    private void subscribe(Connection connection, ClientMessage.Subscribe message) throws ProtocolException {
+        List<String> targets = message.channels() != null ? distinct(message.channels())
+                : List.of(ChannelNames.userChannel(connection.userId()));
+        if (message.since() != null) {
+            for (String channel : message.since().keySet()) {
+                if (!targets.contains(channel)) {
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                            "since." + channel + ": channel is not among the channels of this subscribe");
+                }
+            }
+        }
+        for (String channel : targets) {
+            if (!access.canRead(connection.token(), channel)) {
+                stats.forbidden.increment();
+                throw new ProtocolException(ErrorCode.FORBIDDEN, "not allowed to subscribe to " + channel);
+            }
+        }
+        EventFilter filter = null;
+        if (message.filters() != null) {
+            try {
+                filter = EventFilter.parse(message.filters());
+            } catch (FilterException e) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, e.field() + ": " + e.getMessage());
+            }
+        }
+        int added = 0;
+        for (String channel : targets) {
+            if (connection.subscription(channel) == null) {
+                added++;
+            }
+        }
+        if (connection.subscriptionCount() + added > settings.maxSubscriptionsPerConnection()) {
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "a connection may hold at most "
+                    + settings.maxSubscriptionsPerConnection() + " subscriptions");
+        }
+        for (String channel : targets) {
+            Subscription current = connection.subscription(channel);
+            Subscription next;
+            if (current == null) {
+                next = new Subscription(connection, channel, TypeSelection.of(message.events()),
+                        filter != null ? filter : EventFilter.NONE);
+            } else {
+                next = current.with(message.events() != null ? current.types().add(message.events()) : current.types(),
+                        filter != null ? filter : current.filter());
+            }
+            connection.putSubscription(next);
+            hub.put(next);
+        }
+        replyWithPositions(connection, message.id(), targets, true);
+    }
+
+    private void unsubscribe(Connection connection, ClientMessage.Unsubscribe message) {
+        List<String> targets = message.channels() != null ? distinct(message.channels())
+                : List.of(ChannelNames.userChannel(connection.userId()));
+        for (String channel : targets) {
+            Subscription current = connection.subscription(channel);
+            if (current == null) {
+                continue;
+            }
+            if (message.events() == null) {
+                connection.removeSubscription(channel);
+                hub.remove(current);
+            } else {
+                Subscription next = current.with(current.types().remove(message.events()), current.filter());
+                connection.putSubscription(next);
+                hub.put(next);
+            }
+        }
+        replyWithPositions(connection, message.id(), List.of(), false);
+    }
+
+    private void ack(Connection connection, ClientMessage.Ack message) {
+        if (message.id() != null) {
+            connection.transport().sendControl(ServerMessages.acked(message.id(), 0, message.eventIds().size()));
+        }
+    }
+
+    /** Sends the connection's whole subscription, with current positions of {@code positioned} channels. */
+    private void replyWithPositions(Connection connection, String ref, List<String> positioned, boolean subscribed) {
+        Map<String, CompletableFuture<StreamPosition>> positions = new HashMap<>();
+        for (String channel : positioned) {
+            positions.put(channel, engine.position(channel));
+        }
+        CompletableFuture.allOf(positions.values().toArray(CompletableFuture[]::new)).whenComplete((ok, error) ->
+                connection.transport().lane().execute(() -> {
+                    if (connection.isClosed()) {
+                        return;
+                    }
+                    List<SubscriptionState> states = new ArrayList<>();
+                    for (Subscription s : sorted(connection)) {
+                        CompletableFuture<StreamPosition> f = positions.get(s.channel());
+                        StreamPosition p = f != null && !f.isCompletedExceptionally() ? f.getNow(null) : null;
+                        states.add(new SubscriptionState(s.channel(), s.types().included(), s.types().excluded(),
+                                s.filter().toJson(), p == null ? -1 : p.seq(), p == null ? null : p.epoch(), null));
+                    }
+                    connection.transport().sendControl(subscribed ? ServerMessages.subscribed(ref, states)
+                            : ServerMessages.unsubscribed(ref, states));
+                }));
+    }
+
+    private static List<Subscription> sorted(Connection connection) {
+        List<Subscription> list = new ArrayList<>(connection.subscriptions());
+        list.sort((a, b) -> a.channel().compareTo(b.channel()));
+        return list;
+    }
+
+    private static List<String> distinct(List<String> channels) {
+        return List.copyOf(new LinkedHashSet<>(channels));
+    }
+
+    // ---------------------------------------------------------------- publishing and administration (any thread)
+
+    /**
+     * Publishes an event (validated by the caller with {@link ClientMessageDecoder#requireEvent}) to a channel.
+     * Completes with the sequenced event, or exceptionally when the engine could not sequence it.
+     */
+    public CompletableFuture<Event> publish(String channel, ObjectNode event, PublishOptions options)
+            throws ProtocolException {
+        String problem = ChannelNames.problem(channel);
+        if (problem != null) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "channel: " + problem);
+        }
+        return engine.publish(channel, event, options).whenComplete((e, error) -> {
+            if (error == null) {
+                stats.eventsPublished.increment();
+            } else {
+                stats.publishFailures.increment();
+            }
+        });
+    }
+
+    /** Closes every connection of the user with {@link CloseCode#DISCONNECTED}; returns how many. */
+    public int disconnectUser(String userId, CloseCode code) {
+        List<Connection> connections = hub.connectionsOf(userId);
+        for (Connection c : connections) {
+            c.transport().close(code, null);
+        }
+        return connections.size();
+    }
+
+    public Hub hub() {
+        return hub;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public ChannelAccess access() {
+        return access;
+    }
+
+    public GatewayStats stats() {
+        return stats;
+    }
+
+    public GatewaySettings settings() {
+        return settings;
+    }
+
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    static String randomId(int length) {
+        char[] out = new char[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = ID_ALPHABET[RANDOM.nextInt(ID_ALPHABET.length)];
+        }
+        return new String(out);
+    }
+}

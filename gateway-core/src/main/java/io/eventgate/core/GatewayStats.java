@@ -1,0 +1,24 @@
+package io.eventgate.core;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters shown by {@code GET /api/v1/ws/stats}; each refusal and drop is counted here. */
+public final class GatewayStats {
+    public final LongAdder messagesIn = new LongAdder();
+    public final LongAdder messagesOut = new LongAdder();
+    public final LongAdder eventsPublished = new LongAdder();
+    public final LongAdder publishFailures = new LongAdder();
+    public final LongAdder connectionsOpened = new LongAdder();
+    public final LongAdder connectionsClosed = new LongAdder();
+    public final LongAdder authFailures = new LongAdder();
+    public final LongAdder originRefused = new LongAdder();
+    public final LongAdder rateLimited = new LongAdder();
+    public final LongAdder rateLimitCloses = new LongAdder();
+    public final LongAdder oversizeFrames = new LongAdder();
+    public final LongAdder oversizeBodies = new LongAdder();
+    public final LongAdder invalidMessages = new LongAdder();
+    public final LongAdder forbidden = new LongAdder();
+    public final LongAdder staleCloses = new LongAdder();
+    public final LongAdder slowConsumerCloses = new LongAdder();
+    public final long startedAtMillis = System.currentTimeMillis();
+}

@@ -1,0 +1,20 @@
+package io.eventgate.server.transport;
+
+/**
+ * Every handler name in the pipeline, in order.
+ *
+ * <pre>
+ * before the upgrade:  http-codec -> http-aggregator -> http-router
+ * after the upgrade:   wsdecoder -> wsencoder -> ws-aggregator -> ws-session
+ * </pre>
+ * ({@code wsdecoder}/{@code wsencoder} are the names Netty's handshaker gives its codec.)
+ */
+public final class PipelineNames {
+    public static final String HTTP_CODEC = "http-codec";
+    public static final String HTTP_AGGREGATOR = "http-aggregator";
+    public static final String HTTP_ROUTER = "http-router";
+    public static final String WS_AGGREGATOR = "ws-aggregator";
+    public static final String WS_SESSION = "ws-session";
+
+    private PipelineNames() {}
+}

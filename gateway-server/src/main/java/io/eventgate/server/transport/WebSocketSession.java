@@ -1,0 +1,255 @@
+package io.eventgate.server.transport;
+
+import io.eventgate.core.Gateway;
+import io.eventgate.core.auth.VerifiedToken;
+import io.eventgate.core.engine.Event;
+import io.eventgate.core.hub.Connection;
+import io.eventgate.core.hub.Lane;
+import io.eventgate.core.hub.Transport;
+import io.eventgate.protocol.CloseCode;
+import io.eventgate.protocol.ErrorCode;
+import io.eventgate.protocol.ServerMessages;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of an upgraded WebSocket pipeline and the core's {@link Transport} for that connection.
+ * Not sharable: one per connection; every method runs on the channel's event loop except {@link #close}.
+ */
+public final class WebSocketSession extends ChannelInboundHandlerAdapter implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger("eventgate.connections");
+
+    private final Gateway gateway;
+    private final EventLoopLane lane;
+    private final long maxPendingBytes;
+    private final String remoteAddress;
+    private final String userAgent;
+    private final String path;
+    private Channel channel;
+    private Connection connection;
+    private int laneIndex = -1;
+    private boolean dirty;
+    private volatile boolean closing;
+    private int closeCode = -1;
+    private String closeReason;
+    private String closedBy;
+
+    public WebSocketSession(Gateway gateway, EventLoopLane lane, long maxPendingBytes, String remoteAddress,
+                            String userAgent, String path) {
+        this.gateway = gateway;
+        this.lane = lane;
+        this.maxPendingBytes = maxPendingBytes;
+        this.remoteAddress = remoteAddress;
+        this.userAgent = userAgent;
+        this.path = path;
+    }
+
+    /** Called once the 101 response is written: opens the core connection and sends {@code connected}. */
+    void start(ChannelHandlerContext ctx, VerifiedToken token, List<String> initialEvents) {
+        this.channel = ctx.channel();
+        if (!channel.isActive()) {
+            return;
+        }
+        lane.register(this);
+        connection = gateway.open(token, this, initialEvents);
+        LOG.info("connect connectionId={} userId={} remote={} path={} userAgent=\"{}\"", connection.id(),
+                connection.userId(), remoteAddress, path, userAgent == null ? "" : userAgent);
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (connection == null) {
+                return;
+            }
+            if (msg instanceof TextWebSocketFrame text) {
+                gateway.onText(connection, ByteBufUtil.getBytes(text.content()));
+            } else if (msg instanceof PingWebSocketFrame ping) {
+                gateway.activity(connection);
+                ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+            } else if (msg instanceof PongWebSocketFrame) {
+                gateway.activity(connection);
+            } else if (msg instanceof CloseWebSocketFrame close) {
+                if (closeCode < 0) {
+                    closeCode = close.statusCode();
+                    closeReason = close.reasonText();
+                    closedBy = "client";
+                }
+                closing = true;
+                ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? 1000 : close.statusCode(),
+                        null)).addListener(ChannelFutureListener.CLOSE);
+            } else if (msg instanceof BinaryWebSocketFrame) {
+                gateway.activity(connection);
+                sendControl(ServerMessages.error(ErrorCode.UNSUPPORTED_FRAME, null, null));
+            }
+        } finally {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        lane.unregister(this);
+        if (connection != null) {
+            gateway.closed(connection);
+            LOG.info("disconnect connectionId={} userId={} remote={} durationMs={} closeCode={} closeReason=\"{}\""
+                            + " closedBy={}", connection.id(), connection.userId(), remoteAddress,
+                    gateway.now() - connection.connectedAtMillis(), closeCode < 0 ? 1006 : closeCode,
+                    closeReason == null ? "" : closeReason, closedBy == null ? "network" : closedBy);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException corrupt) {
+            // Netty's decoder already sent the close frame (1009 for oversize, 1002 otherwise) and closes the channel.
+            WebSocketCloseStatus status = corrupt.closeStatus();
+            if (status != null && status.code() == CloseCode.MESSAGE_TOO_BIG.code()) {
+                gateway.stats().oversizeFrames.increment();
+            }
+            if (closeCode < 0) {
+                closeCode = status == null ? 1002 : status.code();
+                closeReason = cause.getMessage();
+                closedBy = "server";
+            }
+            return;
+        }
+        if (closeCode < 0) {
+            closeCode = 1006;
+            closeReason = cause.getClass().getSimpleName();
+            closedBy = "network";
+        }
+        LOG.debug("connection error remote={}", remoteAddress, cause);
+        ctx.close();
+    }
+
+    // ---------------------------------------------------------------- Transport
+
+    @Override
+    public Lane lane() {
+        return lane;
+    }
+
+    @Override
+    public void sendControl(byte[] json) {
+        if (channel == null || closing) {
+            return;
+        }
+        channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(json)), channel.voidPromise());
+    }
+
+    @Override
+    public void writeEvent(Event event) {
+        ByteBuf frame = WebSocketFrames.text(channel.alloc(), event.json());
+        try {
+            writeShared(frame, event);
+        } finally {
+            frame.release();
+        }
+    }
+
+    /**
+     * Writes a retained duplicate of a shared frame (the caller keeps its reference). Returns false and closes
+     * the connection as a slow consumer when its queued bytes exceed the cap.
+     */
+    boolean writeShared(ByteBuf frame, Event event) {
+        if (closing) {
+            return false;
+        }
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out == null || out.totalPendingWriteBytes() + frame.readableBytes() > maxPendingBytes) {
+            if (out != null) {
+                gateway.stats().slowConsumerCloses.increment();
+                close(CloseCode.SLOW_CONSUMER, "more than " + maxPendingBytes + " bytes queued");
+            }
+            return false;
+        }
+        channel.write(frame.retainedDuplicate(), channel.voidPromise());
+        gateway.stats().messagesOut.increment();
+        return true;
+    }
+
+    boolean markDirty() {
+        if (dirty) {
+            return false;
+        }
+        dirty = true;
+        return true;
+    }
+
+    void flushCoalesced() {
+        dirty = false;
+        channel.flush();
+    }
+
+    @Override
+    public void flush() {
+        if (channel != null) {
+            channel.flush();
+        }
+    }
+
+    @Override
+    public void close(CloseCode code, String detail) {
+        if (channel == null) {
+            return;
+        }
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> close(code, detail));
+            return;
+        }
+        if (closing) {
+            return;
+        }
+        closing = true;
+        closeCode = code.code();
+        closeReason = detail == null ? code.reason() : code.reason() + ": " + detail;
+        closedBy = "server";
+        String reason = closeReason.length() > 120 ? closeReason.substring(0, 120) : closeReason;
+        channel.writeAndFlush(new CloseWebSocketFrame(code.code(), reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public String userAgent() {
+        return userAgent;
+    }
+
+    ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    int laneIndex() {
+        return laneIndex;
+    }
+
+    void laneIndex(int index) {
+        laneIndex = index;
+    }
+}
