@@ -24,7 +24,16 @@ import io.eventgate.protocol.ProtocolException;
 import io.eventgate.protocol.ServerMessages;
 import io.eventgate.protocol.StreamPosition;
 import io.eventgate.protocol.SubscriptionState;
+import io.eventgate.core.ack.FallbackNotifier;
+import io.eventgate.core.ack.MemoryPendingStore;
+import io.eventgate.core.ack.PendingStore;
+import io.eventgate.core.channel.NamespaceSettings;
+import io.eventgate.core.session.MemorySessionStore;
+import io.eventgate.core.session.SessionSnapshot;
+import io.eventgate.core.session.SessionStore;
+import io.eventgate.core.session.SubscriptionSnapshot;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -49,13 +58,32 @@ public final class Gateway implements AutoCloseable {
     private final GatewaySettings settings;
     private final GatewayStats stats = new GatewayStats();
     private final LongSupplier clock;
+    private final Namespaces namespaces;
+    private final SessionStore sessions;
+    private final PendingStore pending;
+    private final FallbackNotifier fallback;
+    private final Recovery recovery;
+    private volatile String nodeId = "node";
 
-    public Gateway(Engine engine, Namespaces namespaces, GatewaySettings settings, LongSupplier clockMillis) {
+    public Gateway(Engine engine, Namespaces namespaces, GatewaySettings settings, LongSupplier clockMillis,
+                   SessionStore sessions, PendingStore pending, FallbackNotifier fallback) {
         this.engine = engine;
         this.hub = new Hub(engine);
+        this.namespaces = namespaces;
         this.access = new ChannelAccess(namespaces);
         this.settings = settings;
         this.clock = clockMillis;
+        this.sessions = sessions;
+        this.pending = pending;
+        this.fallback = fallback;
+        this.recovery = new Recovery(this);
+    }
+
+    /** A gateway with in-memory session and pending stores and no fallback (tests, embedded use). */
+    public Gateway(Engine engine, Namespaces namespaces, GatewaySettings settings, LongSupplier clockMillis) {
+        this(engine, namespaces, settings, clockMillis,
+                new MemorySessionStore(Duration.ofMinutes(10).toMillis(), 1_000_000, clockMillis),
+                new MemoryPendingStore(settings.pendingTtl().toMillis(), 10_000), FallbackNotifier.NONE);
     }
 
     public Gateway(Engine engine, Namespaces namespaces, GatewaySettings settings) {
@@ -63,7 +91,18 @@ public final class Gateway implements AutoCloseable {
     }
 
     public void start() {
-        engine.start(hub::dispatch);
+        engine.start(new io.eventgate.core.engine.EngineListener() {
+            @Override
+            public void onEvent(Event event) {
+                hub.dispatch(event);
+            }
+
+            @Override
+            public void onStreamGap(String channel) {
+                stats.streamGaps.increment();
+                hub.streamGap(channel);
+            }
+        });
     }
 
     // ---------------------------------------------------------------- connection lifecycle (lane thread)
@@ -73,23 +112,58 @@ public final class Gateway implements AutoCloseable {
      * (to {@code initialEvents} only, or to every type when null).
      */
     public Connection open(VerifiedToken token, Transport transport, List<String> initialEvents) {
+        return open(token, transport, initialEvents, null);
+    }
+
+    /**
+     * Opens a connection; with {@code resumeSessionId}, restores that session's subscriptions and replays what it
+     * missed before {@code connected} reports {@code resumed}/{@code recovered} (see {@link Recovery}).
+     */
+    public Connection open(VerifiedToken token, Transport transport, List<String> initialEvents,
+                           String resumeSessionId) {
         long now = clock.getAsLong();
         Connection connection = new Connection("C-" + randomId(16), token.userId(), "S-" + randomId(20), token,
                 transport, new TokenBucket(settings.rateLimitPerMinute(), settings.rateLimitBurst(), now), now,
                 settings.heartbeatInterval().toMillis());
         hub.register(connection);
         stats.connectionsOpened.increment();
-        Subscription userSub = new Subscription(connection, ChannelNames.userChannel(token.userId()),
+        sessions.connected(new SessionStore.ConnectionInfo(connection.id(), connection.sessionId(),
+                connection.userId(), nodeId, transport.remoteAddress(), transport.userAgent(), now));
+        if (resumeSessionId != null) {
+            recovery.resume(connection, resumeSessionId, initialEvents);
+        } else {
+            startFresh(connection, initialEvents);
+        }
+        return connection;
+    }
+
+    /** Subscribes the user channel and sends {@code connected} (lane thread). */
+    void startFresh(Connection connection, List<String> initialEvents) {
+        Subscription userSub = new Subscription(connection, ChannelNames.userChannel(connection.userId()),
                 TypeSelection.of(initialEvents), EventFilter.NONE);
         connection.putSubscription(userSub);
         hub.put(userSub);
-        transport.sendControl(ServerMessages.connected(connection.id(), connection.userId(), connection.sessionId(),
-                settings.heartbeatInterval().toSeconds(), now, null, null, null));
-        return connection;
+        initPositions(connection, List.of(userSub.channel()));
+        connection.transport().sendControl(ServerMessages.connected(connection.id(), connection.userId(),
+                connection.sessionId(), settings.heartbeatInterval().toSeconds(), clock.getAsLong(), null, null, null));
+        saveSession(connection);
+    }
+
+    /** Records each channel's current position as the connection's starting point (so a resume can prove no gap). */
+    private void initPositions(Connection connection, List<String> channels) {
+        for (String channel : channels) {
+            engine.position(channel).thenAccept(p -> connection.transport().lane().execute(() ->
+                    connection.initPosition(channel, p.seq(), p.epoch())));
+        }
     }
 
     /** The transport saw the connection close. Idempotent. */
     public void closed(Connection connection) {
+        closed(connection, 1006);
+    }
+
+    /** The transport saw the connection close with {@code closeCode}. Idempotent. */
+    public void closed(Connection connection, int closeCode) {
         if (connection.isClosed()) {
             return;
         }
@@ -99,6 +173,8 @@ public final class Gateway implements AutoCloseable {
         }
         hub.unregister(connection);
         stats.connectionsClosed.increment();
+        saveSession(connection);
+        sessions.disconnected(connection.id(), clock.getAsLong(), closeCode);
     }
 
     /** Any inbound frame (including WebSocket control frames) counts as activity. */
@@ -122,8 +198,58 @@ public final class Gateway implements AutoCloseable {
         if (nowMillis >= connection.nextPingMillis()) {
             connection.nextPingMillis(nowMillis + settings.heartbeatInterval().toMillis());
             connection.transport().sendControl(ServerMessages.ping());
+            sessions.active(connection.id(), connection.lastActivityMillis());
+        }
+        if (connection.recoveryOverflowed()) {
+            connection.transport().close(CloseCode.INSUFFICIENT_STATE, "recovery buffer full");
+            return;
+        }
+        if (connection.hasPendingAcks()) {
+            int[] dropped = new int[1];
+            List<Event> due = connection.acks().due(nowMillis, settings.ackTimeout().toMillis(),
+                    settings.maxRedeliveries(), settings.pendingTtl().toMillis(), dropped);
+            if (dropped[0] > 0) {
+                stats.pendingExpired.add(dropped[0]);
+            }
+            for (Event event : due) {
+                stats.redeliveries.increment();
+                connection.transport().sendControl(redelivered(event));
+            }
         }
     }
+
+    /**
+     * Lane thread: whether to write {@code event} to {@code connection} now; starts ACK tracking for events that
+     * need one. A connection over its pending cap is closed as a slow consumer.
+     */
+    public boolean admit(Connection connection, Event event, long nowMillis) {
+        if (!connection.admits(event)) {
+            return false;
+        }
+        if (event.ackRequired()) {
+            var acks = connection.acks();
+            if (acks.size() >= settings.maxPendingPerConnection()) {
+                stats.slowConsumerCloses.increment();
+                connection.transport().close(CloseCode.SLOW_CONSUMER, "more than "
+                        + settings.maxPendingPerConnection() + " unacknowledged events");
+                return false;
+            }
+            acks.track(event, nowMillis);
+        }
+        return true;
+    }
+
+    /** The event's bytes with {@code "redelivered":true} appended (events are JSON objects). */
+    static byte[] redelivered(Event event) {
+        byte[] json = event.json();
+        byte[] suffix = REDELIVERED_SUFFIX;
+        byte[] out = java.util.Arrays.copyOf(json, json.length - 1 + suffix.length);
+        System.arraycopy(suffix, 0, out, json.length - 1, suffix.length);
+        return out;
+    }
+
+    private static final byte[] REDELIVERED_SUFFIX =
+            ",\"redelivered\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     /** A text frame arrived: decode, rate-limit, handle. Bad input gets an error frame; the connection stays open. */
     public void onText(Connection connection, byte[] utf8) {
@@ -217,6 +343,9 @@ public final class Gateway implements AutoCloseable {
                     + settings.maxSubscriptionsPerConnection() + " subscriptions");
         }
         for (String channel : targets) {
+            if (message.since() != null && message.since().containsKey(channel)) {
+                connection.beginRecovery(channel);
+            }
             Subscription current = connection.subscription(channel);
             Subscription next;
             if (current == null) {
@@ -229,7 +358,12 @@ public final class Gateway implements AutoCloseable {
             connection.putSubscription(next);
             hub.put(next);
         }
-        replyWithPositions(connection, message.id(), targets, true);
+        if (message.since() != null) {
+            recovery.subscribeSince(connection, message.id(), targets, message.since());
+        } else {
+            replyWithPositions(connection, message.id(), targets, true);
+            saveSession(connection);
+        }
     }
 
     private void unsubscribe(Connection connection, ClientMessage.Unsubscribe message) {
@@ -242,6 +376,8 @@ public final class Gateway implements AutoCloseable {
             }
             if (message.events() == null) {
                 connection.removeSubscription(channel);
+                connection.dropPosition(channel);
+                connection.endRecovery(channel);
                 hub.remove(current);
             } else {
                 Subscription next = current.with(current.types().remove(message.events()), current.filter());
@@ -250,12 +386,40 @@ public final class Gateway implements AutoCloseable {
             }
         }
         replyWithPositions(connection, message.id(), List.of(), false);
+        saveSession(connection);
     }
 
     private void ack(Connection connection, ClientMessage.Ack message) {
-        if (message.id() != null) {
-            connection.transport().sendControl(ServerMessages.acked(message.id(), 0, message.eventIds().size()));
+        int acknowledged = 0;
+        List<String> owned = null;
+        for (String eventId : message.eventIds()) {
+            Event event = connection.hasPendingAcks() ? connection.acks().ack(eventId) : null;
+            if (event == null) {
+                continue;
+            }
+            acknowledged++;
+            if (ownerOf(event.channel()) != null) {
+                if (owned == null) {
+                    owned = new ArrayList<>();
+                }
+                owned.add(eventId);
+            }
         }
+        stats.acks.add(acknowledged);
+        if (owned != null) {
+            pending.acked(connection.userId(), owned, clock.getAsLong());
+        }
+        if (message.id() != null) {
+            connection.transport().sendControl(ServerMessages.acked(message.id(), acknowledged,
+                    message.eventIds().size() - acknowledged));
+        }
+    }
+
+    /** The user a channel belongs to when its namespace is owner-only ({@code user:42} -> 42), else null. */
+    String ownerOf(String channel) {
+        NamespaceSettings ns = namespaces.ofChannel(channel);
+        return ns.access() == io.eventgate.core.channel.Access.OWNER
+                ? channel.substring(ns.name().length() + 1) : null;
     }
 
     /** Sends the connection's whole subscription, with current positions of {@code positioned} channels. */
@@ -273,15 +437,33 @@ public final class Gateway implements AutoCloseable {
                     for (Subscription s : sorted(connection)) {
                         CompletableFuture<StreamPosition> f = positions.get(s.channel());
                         StreamPosition p = f != null && !f.isCompletedExceptionally() ? f.getNow(null) : null;
-                        states.add(new SubscriptionState(s.channel(), s.types().included(), s.types().excluded(),
-                                s.filter().toJson(), p == null ? -1 : p.seq(), p == null ? null : p.epoch(), null));
+                        if (p != null) {
+                            connection.initPosition(s.channel(), p.seq(), p.epoch());
+                        }
+                        states.add(state(s, p == null ? -1 : p.seq(), p == null ? null : p.epoch(), null));
                     }
                     connection.transport().sendControl(subscribed ? ServerMessages.subscribed(ref, states)
                             : ServerMessages.unsubscribed(ref, states));
                 }));
     }
 
-    private static List<Subscription> sorted(Connection connection) {
+    static SubscriptionState state(Subscription s, long seq, String epoch, Boolean recovered) {
+        return new SubscriptionState(s.channel(), s.types().included(), s.types().excluded(), s.filter().toJson(),
+                seq, epoch, recovered);
+    }
+
+    /** Persists the connection's subscriptions and positions for a later resume. */
+    void saveSession(Connection connection) {
+        List<SubscriptionSnapshot> subs = new ArrayList<>();
+        for (Subscription s : connection.subscriptions()) {
+            Connection.Position p = connection.position(s.channel());
+            subs.add(new SubscriptionSnapshot(s.channel(), s.types().included(), s.types().excluded(),
+                    s.filter().toJson(), p == null ? 0 : p.seq(), p == null ? null : p.epoch()));
+        }
+        sessions.save(new SessionSnapshot(connection.sessionId(), connection.userId(), subs, clock.getAsLong()));
+    }
+
+    static List<Subscription> sorted(Connection connection) {
         List<Subscription> list = new ArrayList<>(connection.subscriptions());
         list.sort((a, b) -> a.channel().compareTo(b.channel()));
         return list;
@@ -303,13 +485,43 @@ public final class Gateway implements AutoCloseable {
         if (problem != null) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "channel: " + problem);
         }
-        return engine.publish(channel, event, options).whenComplete((e, error) -> {
+        return engine.publish(channel, event, options).thenCompose(this::afterSequenced).whenComplete((e, error) -> {
             if (error == null) {
                 stats.eventsPublished.increment();
             } else {
                 stats.publishFailures.increment();
             }
         });
+    }
+
+    /**
+     * Owner-channel events that need an ACK are recorded as pending for their user before the publish succeeds;
+     * critical ones for a user with no live connection on this node go to the fallback.
+     */
+    private CompletableFuture<Event> afterSequenced(Event event) {
+        String owner = ownerOf(event.channel());
+        if (owner == null) {
+            return CompletableFuture.completedFuture(event);
+        }
+        if (event.critical() && !hub.hasConnections(owner)) {
+            stats.fallbacks.increment();
+            fallback.notify(owner, event, FallbackNotifier.Reason.NO_CONNECTION);
+        }
+        if (!event.ackRequired()) {
+            return CompletableFuture.completedFuture(event);
+        }
+        return pending.append(owner, event).thenApply(v -> event);
+    }
+
+    /** Drops expired pending events; critical ones go to the fallback. Called by housekeeping. */
+    public void expirePending() {
+        for (PendingStore.Expired expired : pending.expire(clock.getAsLong())) {
+            stats.pendingExpired.increment();
+            if (expired.event().critical()) {
+                stats.fallbacks.increment();
+                fallback.notify(expired.userId(), expired.event(), FallbackNotifier.Reason.NOT_ACKNOWLEDGED);
+            }
+        }
     }
 
     /** Closes every connection of the user with {@link CloseCode#DISCONNECTED}; returns how many. */
@@ -323,6 +535,27 @@ public final class Gateway implements AutoCloseable {
 
     public Hub hub() {
         return hub;
+    }
+
+    public SessionStore sessions() {
+        return sessions;
+    }
+
+    public PendingStore pendingStore() {
+        return pending;
+    }
+
+    public Namespaces namespaces() {
+        return namespaces;
+    }
+
+    /** This node's id (connection records, cluster membership). */
+    public void nodeId(String id) {
+        this.nodeId = id;
+    }
+
+    public String nodeId() {
+        return nodeId;
     }
 
     public Engine engine() {
@@ -348,6 +581,8 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         engine.close();
+        sessions.close();
+        pending.close();
     }
 
     static String randomId(int length) {

@@ -20,5 +20,14 @@ public final class GatewayStats {
     public final LongAdder forbidden = new LongAdder();
     public final LongAdder staleCloses = new LongAdder();
     public final LongAdder slowConsumerCloses = new LongAdder();
+    public final LongAdder acks = new LongAdder();
+    public final LongAdder streamGaps = new LongAdder();
+    public final LongAdder redeliveries = new LongAdder();
+    public final LongAdder pendingExpired = new LongAdder();
+    public final LongAdder fallbacks = new LongAdder();
+    public final LongAdder recoveries = new LongAdder();
+    public final LongAdder recoveryFailures = new LongAdder();
+    public final LongAdder resumeUnknown = new LongAdder();
+    public final LongAdder replayed = new LongAdder();
     public final long startedAtMillis = System.currentTimeMillis();
 }

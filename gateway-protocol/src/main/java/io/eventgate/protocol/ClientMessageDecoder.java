@@ -176,7 +176,8 @@ public final class ClientMessageDecoder {
             JsonNode pos = entry.getValue();
             JsonNode seq = pos.get("seq");
             JsonNode epoch = pos.get("epoch");
-            if (!pos.isObject() || seq == null || !seq.canConvertToExactIntegral() || seq.asLong() < 0) {
+            if (!pos.isObject() || seq == null || !seq.isIntegralNumber() || !seq.canConvertToLong()
+                    || seq.asLong() < 0) {
                 throw new ProtocolException(ErrorCode.INVALID_FIELD, field + ".seq must be a non-negative integer");
             }
             if (epoch == null || !epoch.isTextual()) {
@@ -194,6 +195,9 @@ public final class ClientMessageDecoder {
         }
         if (node.size() > maxSize) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "field '" + field + "' has more than " + maxSize + " entries");
+        }
+        if (node.isEmpty()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field '" + field + "' must not be empty");
         }
         List<String> values = new ArrayList<>(node.size());
         for (int i = 0; i < node.size(); i++) {

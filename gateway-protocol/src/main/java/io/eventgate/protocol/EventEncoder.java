@@ -27,6 +27,16 @@ public final class EventEncoder {
      * @return the event id (the publisher's, or a new one)
      */
     public static String stamp(ObjectNode event, String channel, long seq, long nowMillis) {
+        String eventId = stampExceptSeq(event, channel, nowMillis);
+        event.put("seq", seq);
+        return eventId;
+    }
+
+    /**
+     * Adds every gateway field but {@code seq}, which a distributed engine assigns atomically elsewhere and appends
+     * as the last field (see {@link #appendSeq}). {@code channel} and {@code seq} always come last, in that order.
+     */
+    public static String stampExceptSeq(ObjectNode event, String channel, long nowMillis) {
         String eventId = eventId(event);
         if (eventId == null) {
             eventId = newEventId(nowMillis);
@@ -35,9 +45,18 @@ public final class EventEncoder {
         if (!event.hasNonNull("timestamp")) {
             event.put("timestamp", Json.timestamp(nowMillis));
         }
+        event.remove("seq");
+        event.remove("channel");
         event.put("channel", channel);
-        event.put("seq", seq);
         return eventId;
+    }
+
+    /** Appends {@code ,"seq":N} as the last field of an encoded JSON object. */
+    public static byte[] appendSeq(byte[] jsonObject, long seq) {
+        byte[] suffix = (",\"seq\":" + seq + "}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = java.util.Arrays.copyOf(jsonObject, jsonObject.length - 1 + suffix.length);
+        System.arraycopy(suffix, 0, out, jsonObject.length - 1, suffix.length);
+        return out;
     }
 
     /** The publisher-given event id, or null. */
@@ -53,7 +72,7 @@ public final class EventEncoder {
 
     /**
      * A new, unique, time-ordered id: {@code EV-} then 26 Crockford base-32 characters
-     * (48 bits of milliseconds, 40 random bits fixed per process, 42 bits of a counter).
+     * (48 bits of milliseconds, 40 random bits fixed per process, 40 bits of a counter).
      */
     public static String newEventId(long nowMillis) {
         long count = COUNTER.incrementAndGet();

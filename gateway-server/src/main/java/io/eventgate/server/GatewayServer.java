@@ -8,11 +8,15 @@ import io.eventgate.core.channel.Access;
 import io.eventgate.core.channel.NamespaceSettings;
 import io.eventgate.core.channel.Namespaces;
 import io.eventgate.core.engine.Engine;
+import io.eventgate.core.ack.FallbackNotifier;
+import io.eventgate.core.ack.MemoryPendingStore;
 import io.eventgate.core.engine.MemoryEngine;
+import io.eventgate.core.session.MemorySessionStore;
 import io.eventgate.protocol.CloseCode;
 import io.eventgate.server.api.RestApi;
 import io.eventgate.server.config.GatewayConfig;
 import io.eventgate.server.config.NamespaceConfig;
+import io.eventgate.server.fallback.WebhookFallback;
 import io.eventgate.server.transport.EventLoopLane;
 import io.eventgate.server.transport.HttpRouter;
 import io.eventgate.server.transport.PipelineNames;
@@ -63,12 +67,20 @@ public final class GatewayServer implements AutoCloseable {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final String transportName;
+    private final WebhookFallback fallback;
 
     private GatewayServer(GatewayConfig config) throws InterruptedException {
         this.config = config;
         Namespaces namespaces = namespaces(config);
         MemoryEngine engine = new MemoryEngine(namespaces);
-        this.gateway = new Gateway(engine, namespaces, settings(config));
+        MemorySessionStore sessions = new MemorySessionStore(config.sessionTtl().toMillis(), config.maxSessions(),
+                System::currentTimeMillis);
+        MemoryPendingStore pending = new MemoryPendingStore(config.pendingTtl().toMillis(), config.maxPendingPerUser());
+        this.fallback = config.fallbackWebhookUrl() == null ? null : new WebhookFallback(config.fallbackWebhookUrl(),
+                config.fallbackWebhookSecret(), config.fallbackMaxAttempts(), config.fallbackQueueSize());
+        this.gateway = new Gateway(engine, namespaces, settings(config), System::currentTimeMillis, sessions, pending,
+                fallback == null ? FallbackNotifier.NONE : fallback);
+        gateway.nodeId(config.nodeId());
         TokenVerifier verifier = new TokenVerifier(new TokenSettings(config.jwtSecret(), config.jwtPublicKeyPem(),
                 config.jwtIssuer(), config.jwtAudience(), config.jwtLeeway()));
 
@@ -83,8 +95,9 @@ public final class GatewayServer implements AutoCloseable {
         Map<EventLoop, EventLoopLane> laneMap = new HashMap<>();
         long sweepMillis = Math.max(100, Math.min(1000, config.heartbeatInterval().toMillis() / 4));
         for (EventExecutor executor : ioGroup) {
-            EventLoopLane lane = new EventLoopLane((EventLoop) executor, EventLoopLane.DEFAULT_QUEUE_CAPACITY);
-            lane.startSweep(gateway, sweepMillis);
+            EventLoopLane lane = new EventLoopLane((EventLoop) executor, EventLoopLane.DEFAULT_QUEUE_CAPACITY,
+                    gateway);
+            lane.startSweep(sweepMillis);
             laneMap.put((EventLoop) executor, lane);
         }
         this.lanes = Map.copyOf(laneMap);
@@ -98,12 +111,20 @@ public final class GatewayServer implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
                 engine.sweep();
+                sessions.sweep();
             } catch (RuntimeException e) {
                 LOG.warn("history sweep failed", e);
             }
         }, 10, 10, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                gateway.expirePending();
+            } catch (RuntimeException e) {
+                LOG.warn("pending expiry failed", e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
 
-        RestApi api = new RestApi(gateway, config.apiKey(), draining::get, List.of());
+        RestApi api = new RestApi(gateway, config.apiKey(), verifier, draining::get, List.of());
         HttpRouter router = new HttpRouter(gateway, verifier, api, lanes, config.allowedOrigins(),
                 config.maxFrameBytes(), config.maxPendingBytes());
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -160,7 +181,8 @@ public final class GatewayServer implements AutoCloseable {
     static GatewaySettings settings(GatewayConfig config) {
         return new GatewaySettings(config.heartbeatInterval(), config.idleTimeout(), config.rateLimitPerMinute(),
                 config.rateLimitBurst(), config.rateLimitCloseAfter(),
-                GatewaySettings.DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION);
+                GatewaySettings.DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION, config.ackTimeout(),
+                config.maxRedeliveries(), config.pendingTtl(), config.maxPendingPerConnection());
     }
 
     public int port() {
@@ -177,6 +199,11 @@ public final class GatewayServer implements AutoCloseable {
 
     public String transportName() {
         return transportName;
+    }
+
+    /** The fallback webhook sender, or null when GATEWAY_FALLBACK_WEBHOOK_URL is unset. */
+    public WebhookFallback fallback() {
+        return fallback;
     }
 
     public boolean draining() {
@@ -218,6 +245,9 @@ public final class GatewayServer implements AutoCloseable {
         ioGroup.shutdownGracefully(quietMillis, remaining, TimeUnit.MILLISECONDS).awaitUninterruptibly();
         bossGroup.terminationFuture().awaitUninterruptibly();
         gateway.close();
+        if (fallback != null) {
+            fallback.close();
+        }
         LOG.info("stopped");
     }
 

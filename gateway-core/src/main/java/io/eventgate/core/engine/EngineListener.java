@@ -5,4 +5,10 @@ package io.eventgate.core.engine;
 public interface EngineListener {
     /** Called on the engine's thread; must not block (it enqueues to delivery lanes). */
     void onEvent(Event event);
+
+    /**
+     * The engine may have missed events of {@code channel} (e.g. its subscription to a distributed engine was
+     * interrupted): local subscribers must resume to recover them. Called from the engine's thread.
+     */
+    default void onStreamGap(String channel) {}
 }

@@ -3,8 +3,11 @@ package io.eventgate.core.hub;
 import io.eventgate.core.auth.VerifiedToken;
 import io.eventgate.core.engine.Event;
 import io.eventgate.core.limit.TokenBucket;
+import io.eventgate.core.ack.AckTracker;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,7 +19,7 @@ import java.util.Map;
 public final class Connection {
     private final String id;
     private final String userId;
-    private final String sessionId;
+    private String sessionId;
     private final VerifiedToken token;
     private final Transport transport;
     private final long connectedAtMillis;
@@ -26,6 +29,32 @@ public final class Connection {
     private long nextPingMillis;
     private int consecutiveRefusals;
     private volatile boolean closed;
+    /** channel -> last seq seen (delivered or filtered out) and its epoch; for resume. */
+    private final Map<String, Position> positions = new HashMap<>(4);
+    /** Lazily created: most connections never hold an unacknowledged event. */
+    private AckTracker acks;
+    /** channel -> live events held back while that channel recovers from history; null when none recovers. */
+    private Map<String, List<Event>> recovering;
+    private boolean recoveryOverflow;
+
+    /** A mutable stream position; lane thread only. */
+    public static final class Position {
+        long seq;
+        String epoch;
+
+        Position(long seq, String epoch) {
+            this.seq = seq;
+            this.epoch = epoch;
+        }
+
+        public long seq() {
+            return seq;
+        }
+
+        public String epoch() {
+            return epoch;
+        }
+    }
 
     public Connection(String id, String userId, String sessionId, VerifiedToken token, Transport transport,
                       TokenBucket rateLimit, long nowMillis, long heartbeatMillis) {
@@ -41,15 +70,100 @@ public final class Connection {
     }
 
     /**
-     * Lane thread. Whether {@code event}, dispatched under a (possibly stale) snapshot, should be written now:
-     * the connection is open and its current subscription to the channel accepts it.
+     * Lane thread. Whether {@code event}, dispatched under a (possibly stale) snapshot, passes this connection's
+     * current subscription. Records the channel position either way; while the channel recovers, the event is held
+     * back (see {@link #recovering}) and false is returned.
      */
     public boolean admits(Event event) {
         if (closed) {
             return false;
         }
         Subscription current = subscriptions.get(event.channel());
-        return current != null && current.accepts(event);
+        if (current == null) {
+            return false;
+        }
+        if (recovering != null) {
+            List<Event> held = recovering.get(event.channel());
+            if (held != null) {
+                if (held.size() < io.eventgate.core.GatewaySettings.MAX_RECOVERY_BUFFER) {
+                    held.add(event);
+                } else {
+                    recoveryOverflow = true;
+                }
+                return false;
+            }
+        }
+        advance(event.channel(), event.seq(), event.epoch());
+        return current.accepts(event);
+    }
+
+    /** Records that the connection has seen {@code seq} of {@code channel}; never moves backwards in one epoch. */
+    public void advance(String channel, long seq, String epoch) {
+        Position p = positions.get(channel);
+        if (p == null) {
+            positions.put(channel, new Position(seq, epoch));
+        } else if (!epoch.equals(p.epoch) || seq > p.seq) {
+            p.seq = seq;
+            p.epoch = epoch;
+        }
+    }
+
+    /** Sets the starting position of a channel unless an event already set one. */
+    public void initPosition(String channel, long seq, String epoch) {
+        positions.putIfAbsent(channel, new Position(seq, epoch));
+    }
+
+    public Position position(String channel) {
+        return positions.get(channel);
+    }
+
+    public void dropPosition(String channel) {
+        positions.remove(channel);
+    }
+
+    /** Starts holding back live events of {@code channel} until {@link #endRecovery}. */
+    public void beginRecovery(String channel) {
+        if (recovering == null) {
+            recovering = new HashMap<>();
+        }
+        recovering.putIfAbsent(channel, new ArrayList<>());
+    }
+
+    /** Stops holding back {@code channel}; returns the held events (in arrival order, i.e. seq order). */
+    public List<Event> endRecovery(String channel) {
+        if (recovering == null) {
+            return List.of();
+        }
+        List<Event> held = recovering.remove(channel);
+        if (recovering.isEmpty()) {
+            recovering = null;
+        }
+        return held == null ? List.of() : held;
+    }
+
+    public boolean isRecovering(String channel) {
+        return recovering != null && recovering.containsKey(channel);
+    }
+
+    /** True once a recovery buffer overflowed: the connection must be closed so the client resumes again. */
+    public boolean recoveryOverflowed() {
+        return recoveryOverflow;
+    }
+
+    /** The ACK tracker, created on first use. */
+    public AckTracker acks() {
+        if (acks == null) {
+            acks = new AckTracker();
+        }
+        return acks;
+    }
+
+    public boolean hasPendingAcks() {
+        return acks != null && !acks.isEmpty();
+    }
+
+    public void sessionId(String id) {
+        this.sessionId = id;
     }
 
     public String id() {

@@ -48,6 +48,31 @@ public final class Hub {
         }
     }
 
+    /**
+     * The engine may have missed events of the channel: every local subscriber is closed with 4200 so its client
+     * resumes at once and recovers from history (or learns {@code recovered:false}). Returns how many.
+     */
+    public int streamGap(String channel) {
+        ChannelSubscribers subscribers = channels.get(channel);
+        if (subscribers == null) {
+            return 0;
+        }
+        int n = 0;
+        for (LaneGroup group : subscribers.groups) {
+            for (Subscription s : group.subscriptions) {
+                s.connection().transport().close(io.eventgate.protocol.CloseCode.INSUFFICIENT_STATE,
+                        "events may have been missed");
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Channels with at least one local subscriber. */
+    public java.util.Set<String> channels() {
+        return java.util.Collections.unmodifiableSet(channels.keySet());
+    }
+
     /** Adds, or replaces the connection's existing subscription to the same channel. */
     public void put(Subscription subscription) {
         channels.compute(subscription.channel(), (channel, current) -> {

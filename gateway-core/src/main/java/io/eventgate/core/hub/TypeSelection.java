@@ -30,6 +30,14 @@ public final class TypeSelection {
         return types == null ? ALL : new TypeSelection(false, Set.copyOf(new LinkedHashSet<>(types)));
     }
 
+    /** Rebuilds a selection from its stated form ({@link #included()} / {@link #excluded()}). */
+    public static TypeSelection restore(Collection<String> included, Collection<String> excluded) {
+        if (included != null) {
+            return of(included);
+        }
+        return excluded == null || excluded.isEmpty() ? ALL : new TypeSelection(true, Set.copyOf(excluded));
+    }
+
     public boolean accepts(String type) {
         return all != types.contains(type);
     }

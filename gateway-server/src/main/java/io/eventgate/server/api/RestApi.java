@@ -54,6 +54,9 @@ public final class RestApi {
     private final byte[] apiKey;
     private final BooleanSupplier draining;
     private final List<HealthComponent> components;
+    private final io.eventgate.core.auth.TokenVerifier verifier;
+    public static final int MAX_HISTORY_LIMIT = 1000;
+    private static final String HISTORY_PREFIX = "/api/v1/history/";
 
     /** A component that readiness reports on (engine, database, ...). */
     public interface HealthComponent {
@@ -64,8 +67,10 @@ public final class RestApi {
         String detail();
     }
 
-    public RestApi(Gateway gateway, String apiKey, BooleanSupplier draining, List<HealthComponent> components) {
+    public RestApi(Gateway gateway, String apiKey, io.eventgate.core.auth.TokenVerifier verifier,
+                   BooleanSupplier draining, List<HealthComponent> components) {
         this.gateway = gateway;
+        this.verifier = verifier;
         this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
         this.draining = draining;
         this.components = List.copyOf(components);
@@ -106,7 +111,13 @@ public final class RestApi {
                 }
             }
             default -> {
-                if (path.startsWith(USERS_PREFIX) && path.endsWith(CONNECTIONS_SUFFIX)
+                if (path.startsWith(HISTORY_PREFIX) && path.length() > HISTORY_PREFIX.length()) {
+                    if (allow(ctx, keepAlive, method, HttpMethod.GET)) {
+                        history(ctx, request,
+                                QueryStringDecoder.decodeComponent(path.substring(HISTORY_PREFIX.length())), query,
+                                keepAlive);
+                    }
+                } else if (path.startsWith(USERS_PREFIX) && path.endsWith(CONNECTIONS_SUFFIX)
                         && path.length() > USERS_PREFIX.length() + CONNECTIONS_SUFFIX.length()) {
                     String userId = QueryStringDecoder.decodeComponent(
                             path.substring(USERS_PREFIX.length(), path.length() - CONNECTIONS_SUFFIX.length()));
@@ -387,6 +398,86 @@ public final class RestApi {
         }
     }
 
+    /**
+     * {@code GET /api/v1/history/{channel}?since=<seq>&limit=<n>}: events with seq > since, oldest first. With the API
+     * key any channel; with {@code Authorization: Bearer <jwt>} the channels the token may subscribe to.
+     * {@code complete:false} says history no longer holds every event after {@code since} (trimmed, or the stream's
+     * epoch changed): the caller must reload state from the application.
+     */
+    private void history(ChannelHandlerContext ctx, FullHttpRequest request, String channel, QueryStringDecoder query,
+                         boolean keepAlive) {
+        String problem = ChannelNames.problem(channel);
+        if (problem != null) {
+            HttpResponses.error(ctx, keepAlive, ErrorCode.INVALID_FIELD, "channel: " + problem);
+            return;
+        }
+        String key = request.headers().get("X-API-Key");
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (key == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            try {
+                var token = verifier.verify(authorization.substring(7).trim());
+                if (!gateway.access().canRead(token, channel)) {
+                    gateway.stats().forbidden.increment();
+                    HttpResponses.error(ctx, keepAlive, ErrorCode.FORBIDDEN, "not allowed to read " + channel);
+                    return;
+                }
+            } catch (io.eventgate.core.auth.TokenException e) {
+                gateway.stats().authFailures.increment();
+                HttpResponses.error(ctx, keepAlive, ErrorCode.UNAUTHORIZED, e.getMessage());
+                return;
+            }
+        } else if (!authorized(ctx, request, keepAlive)) {
+            return;
+        }
+        long since;
+        int limit;
+        try {
+            since = longParam(query, "since", 0, 0, Long.MAX_VALUE);
+            limit = (int) longParam(query, "limit", 100, 1, MAX_HISTORY_LIMIT);
+        } catch (ProtocolException e) {
+            HttpResponses.error(ctx, keepAlive, e.code(), e.getMessage());
+            return;
+        }
+        gateway.engine().history(channel, since, limit).whenComplete((page, error) -> {
+            if (error != null) {
+                failed(ctx, keepAlive, error);
+                return;
+            }
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            body.put("channel", channel);
+            body.put("epoch", page.epoch());
+            body.put("currentSeq", page.currentSeq());
+            body.put("complete", page.complete());
+            ArrayNode events = body.putArray("events");
+            long last = since;
+            for (Event e : page.events()) {
+                events.add(e.body());
+                last = e.seq();
+            }
+            body.put("nextSince", last);
+            body.put("more", last < page.currentSeq() && page.events().size() == limit);
+            HttpResponses.json(ctx, keepAlive, HttpResponseStatus.OK, ServerMessages.bytes(body));
+        });
+    }
+
+    private static long longParam(QueryStringDecoder query, String name, long defaultValue, long min, long max)
+            throws ProtocolException {
+        List<String> values = query.parameters().get(name);
+        if (values == null || values.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            long v = Long.parseLong(values.get(0));
+            if (v < min || v > max) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + name + "' must be an integer between " + min
+                    + " and " + max);
+        }
+    }
+
     private void disconnect(ChannelHandlerContext ctx, String userId, boolean keepAlive) {
         int count = gateway.disconnectUser(userId, CloseCode.DISCONNECTED);
         ObjectNode body = Json.MAPPER.createObjectNode();
@@ -422,6 +513,15 @@ public final class RestApi {
         body.put("connectionsOpened", s.connectionsOpened.sum());
         body.put("connectionsClosed", s.connectionsClosed.sum());
         body.put("laneDrops", gateway.hub().laneDrops());
+        ObjectNode delivery = body.putObject("delivery");
+        delivery.put("acks", s.acks.sum());
+        delivery.put("redeliveries", s.redeliveries.sum());
+        delivery.put("pendingExpired", s.pendingExpired.sum());
+        delivery.put("fallbacks", s.fallbacks.sum());
+        delivery.put("recoveries", s.recoveries.sum());
+        delivery.put("recoveryFailures", s.recoveryFailures.sum());
+        delivery.put("resumeUnknown", s.resumeUnknown.sum());
+        delivery.put("replayed", s.replayed.sum());
         HttpResponses.json(ctx, keepAlive, HttpResponseStatus.OK, ServerMessages.bytes(body));
     }
 

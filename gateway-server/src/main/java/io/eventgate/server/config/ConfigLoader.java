@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +39,14 @@ public final class ConfigLoader {
     static final int MAX_PEM_BYTES = 64 * 1024;
     private static final int MAX_ECHO = 100;
     private static final Pattern UPPER_NAME = Pattern.compile("[A-Z0-9_]+");
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern REDIS_PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    /** Query parameters whose value is a credential, e.g. {@code password=} or {@code sslpassword=}. */
+    private static final Pattern SECRET_PARAMETER =
+            Pattern.compile("(?i)([?&;][^=&;#?]*(?:password|secret|token)[^=&;#?]*=)[^&;#]*");
+    static final String DB_URL_PREFIX = "jdbc:postgresql://";
+    /** {@code GATEWAY_NODE_ID} when unset: generated once per process, so every load in it agrees. */
+    static final String GENERATED_NODE_ID = generateNodeId();
     private static final List<ConfigKey> KEYS = Arrays.stream(Key.values()).map(Key::describe).toList();
 
     private ConfigLoader() {}
@@ -288,6 +297,10 @@ public final class ConfigLoader {
         d.ioThreads = (int) parseInt(Key.IO_THREADS, src.resolve(Key.IO_THREADS));
         d.logFormat = parseLogFormat(src.resolve(Key.LOG_FORMAT));
 
+        buildDelivery(src, d);
+        buildDatabase(src, d);
+        buildScaleOut(src, d);
+
         buildNamespaces(src, namespaceKeys, d);
 
         // Auth is all or nothing: both JWT sources is ambiguous, and half of it is a mistake.
@@ -314,6 +327,71 @@ public final class ConfigLoader {
             d.jwtPublicKeyPem = readPem(d.jwtPublicKeyFile, publicKeyFile.origin());
         }
         return new GatewayConfig(d);
+    }
+
+    // ---------------------------------------------------------------- delivery, database, scale-out
+
+    private static void buildDelivery(Sources src, GatewayConfig.Draft d) {
+        Raw ackTimeout = src.resolve(Key.ACK_TIMEOUT);
+        Raw pendingTtl = src.resolve(Key.PENDING_TTL);
+        d.ackTimeout = parseDuration(Key.ACK_TIMEOUT, ackTimeout);
+        d.maxRedeliveries = (int) parseInt(Key.MAX_REDELIVERIES, src.resolve(Key.MAX_REDELIVERIES));
+        d.pendingTtl = parseDuration(Key.PENDING_TTL, pendingTtl);
+        if (d.pendingTtl.compareTo(d.ackTimeout) < 0) {
+            if (ackTimeout.configured() && !pendingTtl.configured()) {
+                throw new ConfigException(Key.ACK_TIMEOUT.keyName, "must not exceed " + Key.PENDING_TTL.keyName
+                        + " (" + Durations.format(d.pendingTtl) + "), got " + echo(Key.ACK_TIMEOUT, ackTimeout));
+            }
+            throw new ConfigException(Key.PENDING_TTL.keyName, "must be at least " + Key.ACK_TIMEOUT.keyName
+                    + " (" + Durations.format(d.ackTimeout) + "), got " + echo(Key.PENDING_TTL, pendingTtl));
+        }
+        d.maxPendingPerConnection = (int) parseInt(Key.MAX_PENDING_PER_CONNECTION,
+                src.resolve(Key.MAX_PENDING_PER_CONNECTION));
+        d.maxPendingPerUser = (int) parseInt(Key.MAX_PENDING_PER_USER, src.resolve(Key.MAX_PENDING_PER_USER));
+        d.sessionTtl = parseDuration(Key.SESSION_TTL, src.resolve(Key.SESSION_TTL));
+        d.maxSessions = (int) parseInt(Key.MAX_SESSIONS, src.resolve(Key.MAX_SESSIONS));
+
+        Raw webhookUrl = src.resolve(Key.FALLBACK_WEBHOOK_URL);
+        d.fallbackWebhookUrl = webhookUrl == null ? null : parseWebhookUrl(webhookUrl);
+        Raw webhookSecret = src.resolve(Key.FALLBACK_WEBHOOK_SECRET);
+        d.fallbackWebhookSecret = webhookSecret == null ? null
+                : checkSecret(Key.FALLBACK_WEBHOOK_SECRET, webhookSecret.text(), webhookSecret.origin());
+        if (d.fallbackWebhookUrl != null && d.fallbackWebhookSecret == null) {
+            throw new ConfigException(Key.FALLBACK_WEBHOOK_SECRET.keyName, "required because "
+                    + Key.FALLBACK_WEBHOOK_URL.keyName + " is set; the gateway authenticates its webhook requests with it");
+        }
+        d.fallbackMaxAttempts = (int) parseInt(Key.FALLBACK_MAX_ATTEMPTS, src.resolve(Key.FALLBACK_MAX_ATTEMPTS));
+        d.fallbackQueueSize = (int) parseInt(Key.FALLBACK_QUEUE_SIZE, src.resolve(Key.FALLBACK_QUEUE_SIZE));
+    }
+
+    private static void buildDatabase(Sources src, GatewayConfig.Draft d) {
+        Raw dbUrl = src.resolve(Key.DB_URL);
+        d.dbUrl = dbUrl == null ? null : parseDbUrl(dbUrl);
+        d.dbUser = parseString(src.resolve(Key.DB_USER));
+        Raw dbPassword = src.resolve(Key.DB_PASSWORD);
+        d.dbPassword = dbPassword == null ? null : checkSecret(Key.DB_PASSWORD, dbPassword.text(), dbPassword.origin());
+        d.dbPoolSize = (int) parseInt(Key.DB_POOL_SIZE, src.resolve(Key.DB_POOL_SIZE));
+        d.dbBatchSize = (int) parseInt(Key.DB_BATCH_SIZE, src.resolve(Key.DB_BATCH_SIZE));
+        d.dbBufferSize = (int) parseInt(Key.DB_BUFFER_SIZE, src.resolve(Key.DB_BUFFER_SIZE));
+    }
+
+    private static void buildScaleOut(Sources src, GatewayConfig.Draft d) {
+        Raw nodeId = src.resolve(Key.NODE_ID);
+        d.nodeId = nodeId == null ? GENERATED_NODE_ID : parseName(Key.NODE_ID, NODE_ID, nodeId);
+        Raw redisUrl = src.resolve(Key.REDIS_URL);
+        d.redisUrl = redisUrl == null ? null : parseRedisUrl(redisUrl);
+        d.redisPrefix = parseName(Key.REDIS_PREFIX, REDIS_PREFIX, src.resolve(Key.REDIS_PREFIX));
+        d.outboxPollInterval = parseDuration(Key.OUTBOX_POLL_INTERVAL, src.resolve(Key.OUTBOX_POLL_INTERVAL));
+    }
+
+    private static String generateNodeId() {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        SecureRandom random = new SecureRandom();
+        StringBuilder id = new StringBuilder("node-");
+        for (int i = 0; i < 8; i++) {
+            id.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return id.toString();
     }
 
     // ---------------------------------------------------------------- namespaces
@@ -414,9 +492,37 @@ public final class ConfigLoader {
         return new ConfigException(r.key(), "expected " + expected + ", got " + echo(k, r));
     }
 
-    /** The value as it may appear in a message: quoted and truncated, or {@code <redacted>} for secrets. */
+    /**
+     * The value as it may appear in a message: quoted and truncated, or {@code <redacted>} for secrets;
+     * URLs without credentials (see {@link #echoText}).
+     */
     private static String echo(Key k, Raw r) {
-        return (k.isSecret() ? "<redacted>" : "\"" + truncate(r.text()) + "\"") + r.origin();
+        return (k.isSecret() ? "<redacted>" : "\"" + truncate(echoText(k, r.text())) + "\"") + r.origin();
+    }
+
+    /** {@code GATEWAY_DB_URL} only up to {@code ?} and user info as {@code ***}; other URLs as {@link #redactUrl}. */
+    private static String echoText(Key k, String text) {
+        return switch (k) {
+            case DB_URL -> maskUserInfo(text.indexOf('?') < 0 ? text : text.substring(0, text.indexOf('?')) + "?...");
+            case REDIS_URL, FALLBACK_WEBHOOK_URL -> redactUrl(text);
+            default -> text;
+        };
+    }
+
+    /**
+     * {@code url} safe to print: user info (e.g. {@code user:password@}) as {@code ***} and the values of
+     * query parameters named like password, secret or token as {@code <redacted>}; null stays null.
+     */
+    static String redactUrl(String url) {
+        return url == null ? null : maskUserInfo(SECRET_PARAMETER.matcher(url).replaceAll("$1<redacted>"));
+    }
+
+    /** Replaces everything between {@code ://} (or the start) and the last {@code @} with {@code ***}. */
+    private static String maskUserInfo(String url) {
+        int scheme = url.indexOf("://");
+        int start = scheme < 0 ? 0 : scheme + 3;
+        int at = url.lastIndexOf('@');
+        return at < start ? url : url.substring(0, start) + "***" + url.substring(at);
     }
 
     private static String truncate(String s) {
@@ -466,6 +572,45 @@ public final class ConfigLoader {
             throw invalid(k, r, "a size " + Sizes.format(k.min) + "-" + Sizes.format(k.max) + " (" + Sizes.FORMS + ")");
         }
         return v;
+    }
+
+    private static String parseName(Key k, Pattern pattern, Raw r) {
+        if (!pattern.matcher(r.text()).matches()) {
+            throw invalid(k, r, "1-64 characters of " + pattern.pattern().replace("{1,64}", ""));
+        }
+        return r.text();
+    }
+
+    private static URI parseWebhookUrl(Raw r) {
+        Key k = Key.FALLBACK_WEBHOOK_URL;
+        String expected = "an absolute http or https URL such as https://hooks.example.com/eventgate";
+        URI uri;
+        try {
+            uri = new URI(r.text());
+        } catch (URISyntaxException e) {
+            throw invalid(k, r, expected);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw invalid(k, r, expected);
+        }
+        return uri;
+    }
+
+    private static String parseDbUrl(Raw r) {
+        if (!r.text().startsWith(DB_URL_PREFIX)) {
+            throw invalid(Key.DB_URL, r, "a PostgreSQL JDBC URL starting with " + DB_URL_PREFIX
+                    + ", e.g. jdbc:postgresql://db:5432/eventgate");
+        }
+        return r.text();
+    }
+
+    private static String parseRedisUrl(Raw r) {
+        if (!(r.text().startsWith("redis://") || r.text().startsWith("rediss://"))) {
+            throw invalid(Key.REDIS_URL, r, "a Redis URL starting with redis:// or rediss:// (TLS), "
+                    + "e.g. redis://redis:6379");
+        }
+        return r.text();
     }
 
     private static boolean parseBoolean(Raw r) {

@@ -1,5 +1,6 @@
 package io.eventgate.server.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import java.util.TreeMap;
 /**
  * The gateway configuration: immutable and fully validated. Obtain one from
  * {@link ConfigLoader#load(Map)}, {@link ConfigLoader#fromMap(Map)} or {@link #defaults()}; see
- * {@code docs/CONFIGURATION.md} for every key. Optional strings and paths are {@code null} when unset.
+ * {@code docs/CONFIGURATION.md} for every key. Optional strings, paths and URLs are {@code null} when unset.
  * {@link #toString()} lists every key with secrets redacted.
  */
 public final class GatewayConfig {
@@ -44,6 +45,27 @@ public final class GatewayConfig {
         Duration shutdownTimeout;
         int ioThreads;
         LogFormat logFormat;
+        Duration ackTimeout;
+        int maxRedeliveries;
+        Duration pendingTtl;
+        int maxPendingPerConnection;
+        int maxPendingPerUser;
+        Duration sessionTtl;
+        int maxSessions;
+        URI fallbackWebhookUrl;
+        String fallbackWebhookSecret;
+        int fallbackMaxAttempts;
+        int fallbackQueueSize;
+        String dbUrl;
+        String dbUser;
+        String dbPassword;
+        int dbPoolSize;
+        int dbBatchSize;
+        int dbBufferSize;
+        String nodeId;
+        String redisUrl;
+        String redisPrefix;
+        Duration outboxPollInterval;
         Map<String, NamespaceConfig> namespaces = Map.of();
         NamespaceConfig defaultNamespace;
         boolean developmentMode;
@@ -74,6 +96,27 @@ public final class GatewayConfig {
     private final Duration shutdownTimeout;
     private final int ioThreads;
     private final LogFormat logFormat;
+    private final Duration ackTimeout;
+    private final int maxRedeliveries;
+    private final Duration pendingTtl;
+    private final int maxPendingPerConnection;
+    private final int maxPendingPerUser;
+    private final Duration sessionTtl;
+    private final int maxSessions;
+    private final URI fallbackWebhookUrl;
+    private final String fallbackWebhookSecret;
+    private final int fallbackMaxAttempts;
+    private final int fallbackQueueSize;
+    private final String dbUrl;
+    private final String dbUser;
+    private final String dbPassword;
+    private final int dbPoolSize;
+    private final int dbBatchSize;
+    private final int dbBufferSize;
+    private final String nodeId;
+    private final String redisUrl;
+    private final String redisPrefix;
+    private final Duration outboxPollInterval;
     private final Map<String, NamespaceConfig> namespaces;
     private final NamespaceConfig defaultNamespace;
     private final boolean developmentMode;
@@ -104,6 +147,27 @@ public final class GatewayConfig {
         this.shutdownTimeout = Objects.requireNonNull(d.shutdownTimeout);
         this.ioThreads = d.ioThreads;
         this.logFormat = Objects.requireNonNull(d.logFormat);
+        this.ackTimeout = Objects.requireNonNull(d.ackTimeout);
+        this.maxRedeliveries = d.maxRedeliveries;
+        this.pendingTtl = Objects.requireNonNull(d.pendingTtl);
+        this.maxPendingPerConnection = d.maxPendingPerConnection;
+        this.maxPendingPerUser = d.maxPendingPerUser;
+        this.sessionTtl = Objects.requireNonNull(d.sessionTtl);
+        this.maxSessions = d.maxSessions;
+        this.fallbackWebhookUrl = d.fallbackWebhookUrl;
+        this.fallbackWebhookSecret = d.fallbackWebhookSecret;
+        this.fallbackMaxAttempts = d.fallbackMaxAttempts;
+        this.fallbackQueueSize = d.fallbackQueueSize;
+        this.dbUrl = d.dbUrl;
+        this.dbUser = d.dbUser;
+        this.dbPassword = d.dbPassword;
+        this.dbPoolSize = d.dbPoolSize;
+        this.dbBatchSize = d.dbBatchSize;
+        this.dbBufferSize = d.dbBufferSize;
+        this.nodeId = Objects.requireNonNull(d.nodeId);
+        this.redisUrl = d.redisUrl;
+        this.redisPrefix = Objects.requireNonNull(d.redisPrefix);
+        this.outboxPollInterval = Objects.requireNonNull(d.outboxPollInterval);
         this.namespaces = Collections.unmodifiableMap(new TreeMap<>(d.namespaces));
         this.defaultNamespace = Objects.requireNonNull(d.defaultNamespace);
         this.developmentMode = d.developmentMode;
@@ -136,6 +200,27 @@ public final class GatewayConfig {
         d.shutdownTimeout = shutdownTimeout;
         d.ioThreads = ioThreads;
         d.logFormat = logFormat;
+        d.ackTimeout = ackTimeout;
+        d.maxRedeliveries = maxRedeliveries;
+        d.pendingTtl = pendingTtl;
+        d.maxPendingPerConnection = maxPendingPerConnection;
+        d.maxPendingPerUser = maxPendingPerUser;
+        d.sessionTtl = sessionTtl;
+        d.maxSessions = maxSessions;
+        d.fallbackWebhookUrl = fallbackWebhookUrl;
+        d.fallbackWebhookSecret = fallbackWebhookSecret;
+        d.fallbackMaxAttempts = fallbackMaxAttempts;
+        d.fallbackQueueSize = fallbackQueueSize;
+        d.dbUrl = dbUrl;
+        d.dbUser = dbUser;
+        d.dbPassword = dbPassword;
+        d.dbPoolSize = dbPoolSize;
+        d.dbBatchSize = dbBatchSize;
+        d.dbBufferSize = dbBufferSize;
+        d.nodeId = nodeId;
+        d.redisUrl = redisUrl;
+        d.redisPrefix = redisPrefix;
+        d.outboxPollInterval = outboxPollInterval;
         d.namespaces = namespaces;
         d.defaultNamespace = defaultNamespace;
         d.developmentMode = developmentMode;
@@ -246,6 +331,84 @@ public final class GatewayConfig {
     /** {@code GATEWAY_LOG_FORMAT}. */
     public LogFormat logFormat() { return logFormat; }
 
+    /** {@code GATEWAY_ACK_TIMEOUT}: an unacknowledged event is redelivered after this long. */
+    public Duration ackTimeout() { return ackTimeout; }
+
+    /** {@code GATEWAY_MAX_REDELIVERIES}; 0 = never redelivered. */
+    public int maxRedeliveries() { return maxRedeliveries; }
+
+    /**
+     * {@code GATEWAY_PENDING_TTL}: how long unacknowledged events are kept (then dropped and counted;
+     * critical ones go to the fallback webhook); at least {@link #ackTimeout()}.
+     */
+    public Duration pendingTtl() { return pendingTtl; }
+
+    /** {@code GATEWAY_MAX_PENDING_PER_CONNECTION}: unacked events before the connection is closed as a slow consumer (4101). */
+    public int maxPendingPerConnection() { return maxPendingPerConnection; }
+
+    /** {@code GATEWAY_MAX_PENDING_PER_USER}: unacked events kept per user for resume; oldest evicted (and counted) beyond. */
+    public int maxPendingPerUser() { return maxPendingPerUser; }
+
+    /** {@code GATEWAY_SESSION_TTL}: how long a disconnected session can be resumed. */
+    public Duration sessionTtl() { return sessionTtl; }
+
+    /** {@code GATEWAY_MAX_SESSIONS}: sessions kept in memory for resume. */
+    public int maxSessions() { return maxSessions; }
+
+    /** {@code GATEWAY_FALLBACK_WEBHOOK_URL} ({@code http} or {@code https}), or null (no fallback). */
+    public URI fallbackWebhookUrl() { return fallbackWebhookUrl; }
+
+    /** {@code GATEWAY_FALLBACK_WEBHOOK_SECRET}, or null; never null when {@link #fallbackWebhookUrl()} is set. */
+    public String fallbackWebhookSecret() { return fallbackWebhookSecret; }
+
+    /** {@code GATEWAY_FALLBACK_MAX_ATTEMPTS}: attempts per event before giving up. */
+    public int fallbackMaxAttempts() { return fallbackMaxAttempts; }
+
+    /** {@code GATEWAY_FALLBACK_QUEUE_SIZE}: events that may wait for the fallback webhook. */
+    public int fallbackQueueSize() { return fallbackQueueSize; }
+
+    /**
+     * {@code GATEWAY_DB_URL} (starts with {@code jdbc:postgresql://}), or null (no database). May contain
+     * credentials: print it only through {@link #toString()}, which redacts them.
+     */
+    public String dbUrl() { return dbUrl; }
+
+    /** {@code GATEWAY_DB_USER}, or null. */
+    public String dbUser() { return dbUser; }
+
+    /** {@code GATEWAY_DB_PASSWORD}, or null. */
+    public String dbPassword() { return dbPassword; }
+
+    /** {@code GATEWAY_DB_POOL_SIZE}. */
+    public int dbPoolSize() { return dbPoolSize; }
+
+    /** {@code GATEWAY_DB_BATCH_SIZE}: rows per write round trip. */
+    public int dbBatchSize() { return dbBatchSize; }
+
+    /**
+     * {@code GATEWAY_DB_BUFFER_SIZE}: writes held for retry while the database is unreachable; when full,
+     * publishes that need durability answer 503.
+     */
+    public int dbBufferSize() { return dbBufferSize; }
+
+    /**
+     * {@code GATEWAY_NODE_ID}; when unset, {@code node-} + 8 random characters, generated once per process
+     * (every configuration loaded in the process has the same one).
+     */
+    public String nodeId() { return nodeId; }
+
+    /**
+     * {@code GATEWAY_REDIS_URL} ({@code redis://} or {@code rediss://}), or null (no Redis). May contain a
+     * password: print it only through {@link #toString()}, which redacts it.
+     */
+    public String redisUrl() { return redisUrl; }
+
+    /** {@code GATEWAY_REDIS_PREFIX}: prefix of every Redis key and channel. */
+    public String redisPrefix() { return redisPrefix; }
+
+    /** {@code GATEWAY_OUTBOX_POLL_INTERVAL}: outbox polling when no NOTIFY arrives (only with a database). */
+    public Duration outboxPollInterval() { return outboxPollInterval; }
+
     /** Built-in and configured namespaces by name (sorted, unmodifiable); excludes the default. */
     public Map<String, NamespaceConfig> namespaces() { return namespaces; }
 
@@ -268,7 +431,10 @@ public final class GatewayConfig {
     /** {@code GATEWAY_*} environment variables that are not configuration keys (sorted), for a startup warning. */
     public List<String> unknownKeys() { return unknownKeys; }
 
-    /** Every key as {@code KEY=value}, secrets as {@code <redacted>} (or {@code <unset>}). */
+    /**
+     * Every key as {@code KEY=value}, secrets as {@code <redacted>} (or {@code <unset>}); credentials in URLs
+     * (user info, password parameters) redacted too.
+     */
     @Override
     public String toString() {
         List<String> parts = new ArrayList<>();
@@ -295,6 +461,28 @@ public final class GatewayConfig {
         add(parts, Key.SHUTDOWN_TIMEOUT, Durations.format(shutdownTimeout));
         add(parts, Key.IO_THREADS, Integer.toString(ioThreads));
         add(parts, Key.LOG_FORMAT, logFormat.name().toLowerCase(Locale.ROOT));
+        add(parts, Key.ACK_TIMEOUT, Durations.format(ackTimeout));
+        add(parts, Key.MAX_REDELIVERIES, Integer.toString(maxRedeliveries));
+        add(parts, Key.PENDING_TTL, Durations.format(pendingTtl));
+        add(parts, Key.MAX_PENDING_PER_CONNECTION, Integer.toString(maxPendingPerConnection));
+        add(parts, Key.MAX_PENDING_PER_USER, Integer.toString(maxPendingPerUser));
+        add(parts, Key.SESSION_TTL, Durations.format(sessionTtl));
+        add(parts, Key.MAX_SESSIONS, Integer.toString(maxSessions));
+        add(parts, Key.FALLBACK_WEBHOOK_URL,
+                fallbackWebhookUrl == null ? null : ConfigLoader.redactUrl(fallbackWebhookUrl.toString()));
+        parts.add(Key.FALLBACK_WEBHOOK_SECRET.keyName + "=" + (fallbackWebhookSecret == null ? "<unset>" : "<redacted>"));
+        add(parts, Key.FALLBACK_MAX_ATTEMPTS, Integer.toString(fallbackMaxAttempts));
+        add(parts, Key.FALLBACK_QUEUE_SIZE, Integer.toString(fallbackQueueSize));
+        add(parts, Key.DB_URL, ConfigLoader.redactUrl(dbUrl));
+        add(parts, Key.DB_USER, dbUser);
+        parts.add(Key.DB_PASSWORD.keyName + "=" + (dbPassword == null ? "<unset>" : "<redacted>"));
+        add(parts, Key.DB_POOL_SIZE, Integer.toString(dbPoolSize));
+        add(parts, Key.DB_BATCH_SIZE, Integer.toString(dbBatchSize));
+        add(parts, Key.DB_BUFFER_SIZE, Integer.toString(dbBufferSize));
+        add(parts, Key.NODE_ID, nodeId);
+        add(parts, Key.REDIS_URL, ConfigLoader.redactUrl(redisUrl));
+        add(parts, Key.REDIS_PREFIX, redisPrefix);
+        add(parts, Key.OUTBOX_POLL_INTERVAL, Durations.format(outboxPollInterval));
         addNamespace(parts, "DEFAULT", defaultNamespace);
         for (NamespaceConfig ns : namespaces.values()) {
             addNamespace(parts, ConfigLoader.namespaceKeyName(ns.name()), ns);
@@ -327,6 +515,10 @@ public final class GatewayConfig {
                 && rateLimitCloseAfter == c.rateLimitCloseAfter && writeBufferLowBytes == c.writeBufferLowBytes
                 && writeBufferHighBytes == c.writeBufferHighBytes && maxPendingBytes == c.maxPendingBytes
                 && ioThreads == c.ioThreads && developmentMode == c.developmentMode
+                && maxRedeliveries == c.maxRedeliveries && maxPendingPerConnection == c.maxPendingPerConnection
+                && maxPendingPerUser == c.maxPendingPerUser && maxSessions == c.maxSessions
+                && fallbackMaxAttempts == c.fallbackMaxAttempts && fallbackQueueSize == c.fallbackQueueSize
+                && dbPoolSize == c.dbPoolSize && dbBatchSize == c.dbBatchSize && dbBufferSize == c.dbBufferSize
                 && Objects.equals(configFile, c.configFile) && host.equals(c.host)
                 && Objects.equals(jwtSecret, c.jwtSecret) && Objects.equals(jwtPublicKeyFile, c.jwtPublicKeyFile)
                 && Objects.equals(jwtPublicKeyPem, c.jwtPublicKeyPem) && Objects.equals(jwtIssuer, c.jwtIssuer)
@@ -334,6 +526,13 @@ public final class GatewayConfig {
                 && Objects.equals(apiKey, c.apiKey) && heartbeatInterval.equals(c.heartbeatInterval)
                 && idleTimeout.equals(c.idleTimeout) && allowedOrigins.equals(c.allowedOrigins)
                 && shutdownTimeout.equals(c.shutdownTimeout) && logFormat == c.logFormat
+                && ackTimeout.equals(c.ackTimeout) && pendingTtl.equals(c.pendingTtl) && sessionTtl.equals(c.sessionTtl)
+                && Objects.equals(fallbackWebhookUrl, c.fallbackWebhookUrl)
+                && Objects.equals(fallbackWebhookSecret, c.fallbackWebhookSecret)
+                && Objects.equals(dbUrl, c.dbUrl) && Objects.equals(dbUser, c.dbUser)
+                && Objects.equals(dbPassword, c.dbPassword) && nodeId.equals(c.nodeId)
+                && Objects.equals(redisUrl, c.redisUrl) && redisPrefix.equals(c.redisPrefix)
+                && outboxPollInterval.equals(c.outboxPollInterval)
                 && namespaces.equals(c.namespaces) && defaultNamespace.equals(c.defaultNamespace)
                 && unknownKeys.equals(c.unknownKeys);
     }
@@ -343,7 +542,10 @@ public final class GatewayConfig {
         return Objects.hash(configFile, host, port, jwtSecret, jwtPublicKeyFile, jwtPublicKeyPem, jwtIssuer,
                 jwtAudience, jwtLeeway, apiKey, heartbeatInterval, idleTimeout, allowedOrigins, maxFrameBytes,
                 maxBodyBytes, rateLimitPerMinute, rateLimitBurst, rateLimitCloseAfter, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBytes, shutdownTimeout, ioThreads, logFormat, namespaces,
-                defaultNamespace, developmentMode, unknownKeys);
+                writeBufferHighBytes, maxPendingBytes, shutdownTimeout, ioThreads, logFormat, ackTimeout,
+                maxRedeliveries, pendingTtl, maxPendingPerConnection, maxPendingPerUser, sessionTtl, maxSessions,
+                fallbackWebhookUrl, fallbackWebhookSecret, fallbackMaxAttempts, fallbackQueueSize, dbUrl, dbUser,
+                dbPassword, dbPoolSize, dbBatchSize, dbBufferSize, nodeId, redisUrl, redisPrefix,
+                outboxPollInterval, namespaces, defaultNamespace, developmentMode, unknownKeys);
     }
 }

@@ -1,8 +1,8 @@
 package io.eventgate.server.config;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -61,6 +61,55 @@ enum Key {
     IO_THREADS("GATEWAY_IO_THREADS", Kind.INT, 0, 256, "0", "Netty I/O threads; 0 = number of CPU cores."),
     LOG_FORMAT("GATEWAY_LOG_FORMAT", Kind.LOG_FORMAT, "text", "Log output: `text` or `json`."),
 
+    ACK_TIMEOUT("GATEWAY_ACK_TIMEOUT", Kind.DURATION, 100, 10 * 60_000L, "10s",
+            "An event the client has not acknowledged is redelivered after this long "
+                    + "(namespaces that require ACK)."),
+    MAX_REDELIVERIES("GATEWAY_MAX_REDELIVERIES", Kind.INT, 0, 100, "3",
+            "How many times an unacknowledged event is redelivered; 0 = never redelivered."),
+    PENDING_TTL("GATEWAY_PENDING_TTL", Kind.DURATION, 1_000, 7 * 86_400_000L, "60s",
+            "How long unacknowledged events are kept; then they are dropped and counted "
+                    + "(critical events go to the fallback webhook). Must be at least GATEWAY_ACK_TIMEOUT."),
+    MAX_PENDING_PER_CONNECTION("GATEWAY_MAX_PENDING_PER_CONNECTION", Kind.INT, 1, 1_000_000, "1000",
+            "Unacknowledged events one connection may hold before it is closed as a slow consumer "
+                    + "(close code 4101)."),
+    MAX_PENDING_PER_USER("GATEWAY_MAX_PENDING_PER_USER", Kind.INT, 1, 10_000_000, "10000",
+            "Unacknowledged events kept per user for resume (in memory); when full, the oldest is evicted "
+                    + "and counted."),
+    SESSION_TTL("GATEWAY_SESSION_TTL", Kind.DURATION, 1_000, 7 * 86_400_000L, "10m",
+            "How long a disconnected session can be resumed."),
+    MAX_SESSIONS("GATEWAY_MAX_SESSIONS", Kind.INT, 1, 100_000_000, "1000000",
+            "Sessions kept in memory for resume."),
+    FALLBACK_WEBHOOK_URL("GATEWAY_FALLBACK_WEBHOOK_URL", Kind.URL, "",
+            "Webhook that receives critical events which could not be delivered; unset = no fallback. "
+                    + "Requires GATEWAY_FALLBACK_WEBHOOK_SECRET."),
+    FALLBACK_WEBHOOK_SECRET("GATEWAY_FALLBACK_WEBHOOK_SECRET", Kind.SECRET, 16, 0, "",
+            "Secret with which the gateway authenticates its fallback webhook requests; at least 16 characters. "
+                    + "Required when GATEWAY_FALLBACK_WEBHOOK_URL is set."),
+    FALLBACK_MAX_ATTEMPTS("GATEWAY_FALLBACK_MAX_ATTEMPTS", Kind.INT, 1, 100, "5",
+            "Attempts to deliver one event to the fallback webhook before giving up."),
+    FALLBACK_QUEUE_SIZE("GATEWAY_FALLBACK_QUEUE_SIZE", Kind.INT, 1, 1_000_000, "10000",
+            "Events that may wait for the fallback webhook."),
+
+    DB_URL("GATEWAY_DB_URL", Kind.STRING, "",
+            "PostgreSQL JDBC URL, e.g. `jdbc:postgresql://db:5432/eventgate`; unset = no database."),
+    DB_USER("GATEWAY_DB_USER", Kind.STRING, "", "Database user."),
+    DB_PASSWORD("GATEWAY_DB_PASSWORD", Kind.SECRET, 0, 0, "", "Database password."),
+    DB_POOL_SIZE("GATEWAY_DB_POOL_SIZE", Kind.INT, 1, 100, "4", "Database connections in the pool."),
+    DB_BATCH_SIZE("GATEWAY_DB_BATCH_SIZE", Kind.INT, 1, 10_000, "500", "Rows per database write round trip."),
+    DB_BUFFER_SIZE("GATEWAY_DB_BUFFER_SIZE", Kind.INT, 100, 10_000_000, "100000",
+            "Writes held for retry while the database is unreachable; when full, publishes that need "
+                    + "durability are answered with 503."),
+
+    NODE_ID("GATEWAY_NODE_ID", Kind.STRING, "",
+            "Id of this gateway among gateways that share Redis or the database; "
+                    + "unset = `node-` + 8 random characters, generated once per process."),
+    REDIS_URL("GATEWAY_REDIS_URL", Kind.STRING, "",
+            "Redis URL, e.g. `redis://redis:6379` (`rediss://` for TLS); unset = no Redis (single node)."),
+    REDIS_PREFIX("GATEWAY_REDIS_PREFIX", Kind.STRING, "gateway",
+            "Prefix of every Redis key and channel, so several gateways can share one Redis."),
+    OUTBOX_POLL_INTERVAL("GATEWAY_OUTBOX_POLL_INTERVAL", Kind.DURATION, 10, 10 * 60_000L, "1s",
+            "How often the PostgreSQL outbox is polled when no NOTIFY arrives (only with GATEWAY_DB_URL)."),
+
     NAMESPACE_VISIBILITY("GATEWAY_NAMESPACE_<NAME>_VISIBILITY", Kind.VISIBILITY, "private",
             "Who may subscribe to channels of the namespace: `public` (anyone), `private` (token must grant it) "
                     + "or `owner` (only the user the channel is named after)."),
@@ -72,7 +121,7 @@ enum Key {
             "Whether clients must acknowledge events (redelivered until acked).");
 
     /** Value kinds; each has one parser in {@link ConfigLoader}. */
-    enum Kind { STRING, SECRET, PATH, INT, DURATION, SIZE, BOOLEAN, LIST, LOG_FORMAT, VISIBILITY }
+    enum Kind { STRING, SECRET, PATH, URL, INT, DURATION, SIZE, BOOLEAN, LIST, LOG_FORMAT, VISIBILITY }
 
     static final String NAMESPACE_PREFIX = "GATEWAY_NAMESPACE_";
 
@@ -82,7 +131,7 @@ enum Key {
 
     final String keyName;
     final Kind kind;
-    /** INT: range; DURATION: range in milliseconds; SIZE: range in bytes; SECRET: minimum length. */
+    /** INT: range; DURATION: range in milliseconds; SIZE: range in bytes; SECRET: minimum length (0 = none). */
     final long min;
     final long max;
     final String defaultText;
@@ -131,16 +180,24 @@ enum Key {
     /** Accepted form and range, e.g. {@code integer 0-65535}. */
     String typeText() {
         return switch (kind) {
-            case STRING -> "string";
-            case SECRET -> keyName.contains("JWT") ? "secret string, >= " + min + " bytes"
+            case STRING -> switch (this) {
+                case DB_URL -> "`jdbc:postgresql://` URL";
+                case REDIS_URL -> "`redis://` or `rediss://` URL";
+                case NODE_ID -> "1-64 characters of `[A-Za-z0-9_.-]`";
+                case REDIS_PREFIX -> "1-64 characters of `[A-Za-z0-9_.:-]`";
+                default -> "string";
+            };
+            case SECRET -> min == 0 ? "secret string"
+                    : keyName.contains("JWT") ? "secret string, >= " + min + " bytes"
                     : "secret string, >= " + min + " characters";
             case PATH -> "file path";
+            case URL -> "`http` or `https` URL";
             case INT -> "integer " + min + "-" + max;
             case DURATION -> this == IDLE_TIMEOUT ? "duration > GATEWAY_HEARTBEAT_INTERVAL"
                     : max == Long.MAX_VALUE
-                    ? "duration >= " + Durations.format(java.time.Duration.ofMillis(min))
-                    : "duration " + Durations.format(java.time.Duration.ofMillis(min)) + "-"
-                            + Durations.format(java.time.Duration.ofMillis(max));
+                    ? "duration >= " + Durations.format(Duration.ofMillis(min))
+                    : "duration " + Durations.format(Duration.ofMillis(min)) + "-"
+                            + Durations.format(Duration.ofMillis(max));
             case SIZE -> "size " + Sizes.format(min) + "-" + Sizes.format(max);
             case BOOLEAN -> "boolean";
             case LIST -> "comma-separated list";
@@ -151,9 +208,5 @@ enum Key {
 
     ConfigKey describe() {
         return new ConfigKey(keyName, typeText(), defaultText, description, isSecret());
-    }
-
-    static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
     }
 }

@@ -28,14 +28,16 @@ public final class EventLoopLane implements Lane {
     private static final int DRAIN_BUDGET = 4_096;
 
     private final EventLoop loop;
+    private final Gateway gateway;
     private final Queue<Batch> queue;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     private final ArrayList<WebSocketSession> dirty = new ArrayList<>();
     private final ArrayList<WebSocketSession> sessions = new ArrayList<>();
 
-    public EventLoopLane(EventLoop loop, int queueCapacity) {
+    public EventLoopLane(EventLoop loop, int queueCapacity, Gateway gateway) {
         this.loop = loop;
+        this.gateway = gateway;
         this.queue = PlatformDependent.newFixedMpscQueue(queueCapacity);
     }
 
@@ -82,10 +84,11 @@ public final class EventLoopLane implements Lane {
 
     private void deliver(Event event, Subscription[] subscribers) {
         ByteBuf frame = null;
+        long now = gateway.now();
         try {
             for (Subscription s : subscribers) {
                 Connection connection = s.connection();
-                if (!connection.admits(event)) {
+                if (!gateway.admit(connection, event, now)) {
                     continue;
                 }
                 WebSocketSession session = (WebSocketSession) connection.transport();
@@ -124,7 +127,7 @@ public final class EventLoopLane implements Lane {
     }
 
     /** Starts the periodic heartbeat sweep on this loop. */
-    public void startSweep(Gateway gateway, long periodMillis) {
+    public void startSweep(long periodMillis) {
         loop.scheduleAtFixedRate(() -> {
             long now = gateway.now();
             for (int i = sessions.size() - 1; i >= 0; i--) {

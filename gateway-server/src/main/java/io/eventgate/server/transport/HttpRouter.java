@@ -118,6 +118,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 }
             }
         }
+        List<String> resumeParam = query.parameters().get("resume");
+        String resume = resumeParam == null || resumeParam.isEmpty() || resumeParam.get(0).isBlank() ? null
+                : resumeParam.get(0);
+        if (resume != null && resume.length() > 64) {
+            HttpResponses.error(ctx, false, ErrorCode.INVALID_FIELD, "resume: not a session id");
+            return;
+        }
         WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(
                 "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + query.path(), null,
                 WebSocketDecoderConfig.newBuilder()
@@ -139,7 +146,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         List<String> initialEvents = events;
         handshaker.handshake(ctx.channel(), request).addListener(future -> {
             if (future.isSuccess()) {
-                session.start(ctx.pipeline().context(session), token, initialEvents);
+                session.start(ctx.pipeline().context(session), token, initialEvents, resume);
             } else {
                 ctx.close();
             }

@@ -18,6 +18,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -62,15 +63,15 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
     }
 
     /** Called once the 101 response is written: opens the core connection and sends {@code connected}. */
-    void start(ChannelHandlerContext ctx, VerifiedToken token, List<String> initialEvents) {
+    void start(ChannelHandlerContext ctx, VerifiedToken token, List<String> initialEvents, String resumeSessionId) {
         this.channel = ctx.channel();
         if (!channel.isActive()) {
             return;
         }
         lane.register(this);
-        connection = gateway.open(token, this, initialEvents);
-        LOG.info("connect connectionId={} userId={} remote={} path={} userAgent=\"{}\"", connection.id(),
-                connection.userId(), remoteAddress, path, userAgent == null ? "" : userAgent);
+        connection = gateway.open(token, this, initialEvents, resumeSessionId);
+        LOG.info("connect connectionId={} userId={} remote={} path={} resume={} userAgent=\"{}\"", connection.id(),
+                connection.userId(), remoteAddress, path, resumeSessionId != null, userAgent == null ? "" : userAgent);
     }
 
     Connection connection() {
@@ -112,7 +113,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
     public void channelInactive(ChannelHandlerContext ctx) {
         lane.unregister(this);
         if (connection != null) {
-            gateway.closed(connection);
+            gateway.closed(connection, closeCode < 0 ? 1006 : closeCode);
             LOG.info("disconnect connectionId={} userId={} remote={} durationMs={} closeCode={} closeReason=\"{}\""
                             + " closedBy={}", connection.id(), connection.userId(), remoteAddress,
                     gateway.now() - connection.connectedAtMillis(), closeCode < 0 ? 1006 : closeCode,
@@ -134,6 +135,13 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
                 closeReason = cause.getMessage();
                 closedBy = "server";
             }
+            return;
+        }
+        if (cause instanceof TooLongFrameException && channel != null) {
+            // The frame aggregator refused a fragmented message whose fragments each fit GATEWAY_MAX_FRAME_SIZE but
+            // whose total does not. Unlike the decoder it sends no close frame, so the client is told 1009 here.
+            gateway.stats().oversizeFrames.increment();
+            close(CloseCode.MESSAGE_TOO_BIG, null);
             return;
         }
         if (closeCode < 0) {

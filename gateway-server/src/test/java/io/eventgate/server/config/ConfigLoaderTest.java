@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,27 @@ class ConfigLoaderTest {
                     () -> assertEquals(Duration.ofSeconds(10), c.shutdownTimeout()),
                     () -> assertEquals(0, c.ioThreads()),
                     () -> assertEquals(LogFormat.TEXT, c.logFormat()),
+                    () -> assertEquals(Duration.ofSeconds(10), c.ackTimeout()),
+                    () -> assertEquals(3, c.maxRedeliveries()),
+                    () -> assertEquals(Duration.ofSeconds(60), c.pendingTtl()),
+                    () -> assertEquals(1000, c.maxPendingPerConnection()),
+                    () -> assertEquals(10_000, c.maxPendingPerUser()),
+                    () -> assertEquals(Duration.ofMinutes(10), c.sessionTtl()),
+                    () -> assertEquals(1_000_000, c.maxSessions()),
+                    () -> assertNull(c.fallbackWebhookUrl()),
+                    () -> assertNull(c.fallbackWebhookSecret()),
+                    () -> assertEquals(5, c.fallbackMaxAttempts()),
+                    () -> assertEquals(10_000, c.fallbackQueueSize()),
+                    () -> assertNull(c.dbUrl()),
+                    () -> assertNull(c.dbUser()),
+                    () -> assertNull(c.dbPassword()),
+                    () -> assertEquals(4, c.dbPoolSize()),
+                    () -> assertEquals(500, c.dbBatchSize()),
+                    () -> assertEquals(100_000, c.dbBufferSize()),
+                    () -> assertTrue(c.nodeId().matches("node-[a-z0-9]{8}"), c.nodeId()),
+                    () -> assertNull(c.redisUrl()),
+                    () -> assertEquals("gateway", c.redisPrefix()),
+                    () -> assertEquals(Duration.ofSeconds(1), c.outboxPollInterval()),
                     () -> assertTrue(c.developmentMode()),
                     () -> assertEquals(List.of(), c.unknownKeys()),
                     () -> assertNull(c.configFile()));
@@ -344,6 +366,51 @@ class ConfigLoaderTest {
                 "GATEWAY_NAMESPACE_MARKET_VISIBILITY, secret",
                 "GATEWAY_NAMESPACE_MARKET_HISTORY_SIZE, 1000001",
                 "GATEWAY_NAMESPACE_MARKET_HISTORY_SIZE, -1",
+                "GATEWAY_ACK_TIMEOUT, 99ms",
+                "GATEWAY_ACK_TIMEOUT, 11m",
+                "GATEWAY_ACK_TIMEOUT, soon",
+                "GATEWAY_MAX_REDELIVERIES, -1",
+                "GATEWAY_MAX_REDELIVERIES, 101",
+                "GATEWAY_PENDING_TTL, 999ms",
+                "GATEWAY_PENDING_TTL, 8d",
+                "GATEWAY_MAX_PENDING_PER_CONNECTION, 0",
+                "GATEWAY_MAX_PENDING_PER_CONNECTION, 1000001",
+                "GATEWAY_MAX_PENDING_PER_USER, 0",
+                "GATEWAY_MAX_PENDING_PER_USER, 10000001",
+                "GATEWAY_SESSION_TTL, 500ms",
+                "GATEWAY_SESSION_TTL, 8d",
+                "GATEWAY_MAX_SESSIONS, 0",
+                "GATEWAY_MAX_SESSIONS, 100000001",
+                "GATEWAY_FALLBACK_WEBHOOK_URL, ftp://hooks.example.com/eventgate",
+                "GATEWAY_FALLBACK_WEBHOOK_URL, hooks.example.com/eventgate",
+                "GATEWAY_FALLBACK_WEBHOOK_URL, /eventgate",
+                "GATEWAY_FALLBACK_WEBHOOK_URL, https://hooks example.com/",
+                "GATEWAY_FALLBACK_WEBHOOK_URL, https:///eventgate",
+                "GATEWAY_FALLBACK_MAX_ATTEMPTS, 0",
+                "GATEWAY_FALLBACK_MAX_ATTEMPTS, 101",
+                "GATEWAY_FALLBACK_QUEUE_SIZE, 0",
+                "GATEWAY_FALLBACK_QUEUE_SIZE, 1000001",
+                "GATEWAY_DB_URL, jdbc:mysql://db:3306/eventgate",
+                "GATEWAY_DB_URL, db:5432/eventgate",
+                "GATEWAY_DB_URL, JDBC:POSTGRESQL://db/eventgate",
+                "GATEWAY_DB_POOL_SIZE, 0",
+                "GATEWAY_DB_POOL_SIZE, 101",
+                "GATEWAY_DB_BATCH_SIZE, 0",
+                "GATEWAY_DB_BATCH_SIZE, 10001",
+                "GATEWAY_DB_BUFFER_SIZE, 99",
+                "GATEWAY_DB_BUFFER_SIZE, 10000001",
+                "GATEWAY_NODE_ID, node 1",
+                "GATEWAY_NODE_ID, node:1",
+                "GATEWAY_NODE_ID, nöde",
+                "GATEWAY_NODE_ID, 01234567890123456789012345678901234567890123456789012345678901234",
+                "GATEWAY_REDIS_URL, http://redis:6379",
+                "GATEWAY_REDIS_URL, redis:6379",
+                "GATEWAY_REDIS_URL, REDIS://redis:6379",
+                "GATEWAY_REDIS_PREFIX, my prefix",
+                "GATEWAY_REDIS_PREFIX, app/1",
+                "GATEWAY_REDIS_PREFIX, 01234567890123456789012345678901234567890123456789012345678901234",
+                "GATEWAY_OUTBOX_POLL_INTERVAL, 9ms",
+                "GATEWAY_OUTBOX_POLL_INTERVAL, 11m",
         })
         void outOfRangeOrMalformedValuesNameKeyExpectedFormAndValue(String key, String value) {
             ConfigException e = refused(env(key, value));
@@ -397,6 +464,48 @@ class ConfigLoaderTest {
         }
 
         @Test
+        void toStringRedactsNewSecretsAndCredentialsInUrls() {
+            String hookSecret = "hook-secret-0123456789";
+            String dbPassword = "db-password-42";
+            GatewayConfig c = ConfigLoader.fromMap(env(
+                    "GATEWAY_FALLBACK_WEBHOOK_URL", "https://ops:hookpass1@hooks.example.com/gw?token=tok123&src=gw",
+                    "GATEWAY_FALLBACK_WEBHOOK_SECRET", hookSecret,
+                    "GATEWAY_DB_URL", "jdbc:postgresql://db:5432/app?user=gw&password=urlpass1&sslpassword=keypass1&ssl=true",
+                    "GATEWAY_DB_USER", "gw", "GATEWAY_DB_PASSWORD", dbPassword,
+                    "GATEWAY_REDIS_URL", "rediss://default:redispass1@redis:6380/0",
+                    "GATEWAY_NODE_ID", "node-a"));
+            String s = c.toString();
+            for (String secret : List.of(hookSecret, dbPassword, "hookpass1", "tok123", "urlpass1", "keypass1", "redispass1")) {
+                assertFalse(s.contains(secret), secret + " in " + s);
+            }
+            assertTrue(s.contains("GATEWAY_FALLBACK_WEBHOOK_SECRET=<redacted>"), s);
+            assertTrue(s.contains("GATEWAY_DB_PASSWORD=<redacted>"), s);
+            assertTrue(s.contains("GATEWAY_FALLBACK_WEBHOOK_URL=https://***@hooks.example.com/gw?token=<redacted>&src=gw"), s);
+            assertTrue(s.contains("GATEWAY_DB_URL=jdbc:postgresql://db:5432/app?user=gw&password=<redacted>"
+                    + "&sslpassword=<redacted>&ssl=true"), s);
+            assertTrue(s.contains("GATEWAY_REDIS_URL=rediss://***@redis:6380/0"), s);
+            assertTrue(s.contains("GATEWAY_DB_USER=gw"), s);
+            assertTrue(s.contains("GATEWAY_NODE_ID=node-a"), s);
+            // the accessors still give the real values
+            assertEquals("rediss://default:redispass1@redis:6380/0", c.redisUrl());
+            assertEquals(dbPassword, c.dbPassword());
+
+            String defaults = GatewayConfig.defaults().toString();
+            assertTrue(defaults.contains("GATEWAY_FALLBACK_WEBHOOK_SECRET=<unset>"), defaults);
+            assertTrue(defaults.contains("GATEWAY_DB_PASSWORD=<unset>"), defaults);
+            assertTrue(defaults.contains("GATEWAY_ACK_TIMEOUT=10s"), defaults);
+            assertTrue(defaults.contains("GATEWAY_REDIS_PREFIX=gateway"), defaults);
+        }
+
+        @Test
+        void secretKeysAreMarkedSecret() {
+            Set<String> secret = new HashSet<>();
+            ConfigLoader.keys().stream().filter(ConfigKey::secret).forEach(k -> secret.add(k.name()));
+            assertEquals(Set.of("GATEWAY_JWT_SECRET", "GATEWAY_API_KEY", "GATEWAY_FALLBACK_WEBHOOK_SECRET",
+                    "GATEWAY_DB_PASSWORD"), secret);
+        }
+
+        @Test
         void idleTimeoutNotAboveHeartbeatIsRefused() {
             ConfigException equal = refused(env("GATEWAY_IDLE_TIMEOUT", "30s"));
             assertEquals("GATEWAY_IDLE_TIMEOUT", equal.key());
@@ -426,6 +535,220 @@ class ConfigLoaderTest {
             assertEquals("GATEWAY_MAX_PENDING_BYTES", refused(env("GATEWAY_MAX_PENDING_BYTES", "16KiB")).key());
             assertEquals("GATEWAY_WRITE_BUFFER_HIGH", refused(env("GATEWAY_WRITE_BUFFER_HIGH", "2MiB")).key());
             assertEquals(32 * 1024, ConfigLoader.fromMap(env("GATEWAY_MAX_PENDING_BYTES", "32KiB")).maxPendingBytes());
+        }
+    }
+
+    @Nested
+    class Delivery {
+        static final String HOOK_SECRET = "hook-secret-0123456789";
+
+        @Test
+        void valuesAreApplied() {
+            GatewayConfig c = ConfigLoader.fromMap(env(
+                    "GATEWAY_ACK_TIMEOUT", "2s", "GATEWAY_MAX_REDELIVERIES", "0", "GATEWAY_PENDING_TTL", "5m",
+                    "GATEWAY_MAX_PENDING_PER_CONNECTION", "64", "GATEWAY_MAX_PENDING_PER_USER", "500",
+                    "GATEWAY_SESSION_TTL", "1h", "GATEWAY_MAX_SESSIONS", "1000",
+                    "GATEWAY_FALLBACK_WEBHOOK_URL", "https://hooks.example.com/eventgate?source=gw",
+                    "GATEWAY_FALLBACK_WEBHOOK_SECRET", HOOK_SECRET,
+                    "GATEWAY_FALLBACK_MAX_ATTEMPTS", "10", "GATEWAY_FALLBACK_QUEUE_SIZE", "20"));
+            assertAll(
+                    () -> assertEquals(Duration.ofSeconds(2), c.ackTimeout()),
+                    () -> assertEquals(0, c.maxRedeliveries()),
+                    () -> assertEquals(Duration.ofMinutes(5), c.pendingTtl()),
+                    () -> assertEquals(64, c.maxPendingPerConnection()),
+                    () -> assertEquals(500, c.maxPendingPerUser()),
+                    () -> assertEquals(Duration.ofHours(1), c.sessionTtl()),
+                    () -> assertEquals(1000, c.maxSessions()),
+                    () -> assertEquals(URI.create("https://hooks.example.com/eventgate?source=gw"), c.fallbackWebhookUrl()),
+                    () -> assertEquals(HOOK_SECRET, c.fallbackWebhookSecret()),
+                    () -> assertEquals(10, c.fallbackMaxAttempts()),
+                    () -> assertEquals(20, c.fallbackQueueSize()));
+        }
+
+        @Test
+        void rangeBoundariesAreAccepted() {
+            GatewayConfig low = ConfigLoader.fromMap(env(
+                    "GATEWAY_ACK_TIMEOUT", "100ms", "GATEWAY_MAX_REDELIVERIES", "0", "GATEWAY_PENDING_TTL", "1s",
+                    "GATEWAY_MAX_PENDING_PER_CONNECTION", "1", "GATEWAY_MAX_PENDING_PER_USER", "1",
+                    "GATEWAY_SESSION_TTL", "1s", "GATEWAY_MAX_SESSIONS", "1",
+                    "GATEWAY_FALLBACK_MAX_ATTEMPTS", "1", "GATEWAY_FALLBACK_QUEUE_SIZE", "1"));
+            assertEquals(Duration.ofMillis(100), low.ackTimeout());
+            assertEquals(Duration.ofSeconds(1), low.pendingTtl());
+            assertEquals(Duration.ofSeconds(1), low.sessionTtl());
+            GatewayConfig high = ConfigLoader.fromMap(env(
+                    "GATEWAY_ACK_TIMEOUT", "10m", "GATEWAY_MAX_REDELIVERIES", "100", "GATEWAY_PENDING_TTL", "7d",
+                    "GATEWAY_MAX_PENDING_PER_CONNECTION", "1000000", "GATEWAY_MAX_PENDING_PER_USER", "10000000",
+                    "GATEWAY_SESSION_TTL", "7d", "GATEWAY_MAX_SESSIONS", "100000000",
+                    "GATEWAY_FALLBACK_MAX_ATTEMPTS", "100", "GATEWAY_FALLBACK_QUEUE_SIZE", "1000000"));
+            assertEquals(Duration.ofMinutes(10), high.ackTimeout());
+            assertEquals(100, high.maxRedeliveries());
+            assertEquals(Duration.ofDays(7), high.pendingTtl());
+            assertEquals(1_000_000, high.maxPendingPerConnection());
+            assertEquals(10_000_000, high.maxPendingPerUser());
+            assertEquals(Duration.ofDays(7), high.sessionTtl());
+            assertEquals(100_000_000, high.maxSessions());
+            assertEquals(100, high.fallbackMaxAttempts());
+            assertEquals(1_000_000, high.fallbackQueueSize());
+        }
+
+        @Test
+        void pendingTtlBelowAckTimeoutIsRefusedNamingTheChangedKey() {
+            // only the ACK timeout was changed (above the default TTL of 60s), so it is the one named
+            ConfigException ack = refused(env("GATEWAY_ACK_TIMEOUT", "2m"));
+            assertEquals("GATEWAY_ACK_TIMEOUT: must not exceed GATEWAY_PENDING_TTL (1m), got \"2m\"", ack.getMessage());
+            ConfigException ttl = refused(env("GATEWAY_PENDING_TTL", "5s"));
+            assertEquals("GATEWAY_PENDING_TTL: must be at least GATEWAY_ACK_TIMEOUT (10s), got \"5s\"", ttl.getMessage());
+            assertEquals("GATEWAY_PENDING_TTL",
+                    refused(env("GATEWAY_ACK_TIMEOUT", "30s", "GATEWAY_PENDING_TTL", "20s")).key());
+            // equal is fine
+            assertEquals(Duration.ofSeconds(60), ConfigLoader.fromMap(env("GATEWAY_ACK_TIMEOUT", "1m")).ackTimeout());
+            assertEquals(Duration.ofSeconds(10), ConfigLoader.fromMap(env("GATEWAY_PENDING_TTL", "10s")).pendingTtl());
+            GatewayConfig both = ConfigLoader.fromMap(env("GATEWAY_ACK_TIMEOUT", "2m", "GATEWAY_PENDING_TTL", "2m"));
+            assertEquals(both.ackTimeout(), both.pendingTtl());
+        }
+
+        @Test
+        void plainHttpWebhookIsAccepted() {
+            GatewayConfig c = ConfigLoader.fromMap(env("GATEWAY_FALLBACK_WEBHOOK_URL", "http://hooks.internal:8080/gw",
+                    "GATEWAY_FALLBACK_WEBHOOK_SECRET", HOOK_SECRET));
+            assertEquals(URI.create("http://hooks.internal:8080/gw"), c.fallbackWebhookUrl());
+        }
+
+        @Test
+        void webhookUrlRequiresTheSecret() {
+            ConfigException e = refused(env("GATEWAY_FALLBACK_WEBHOOK_URL", "https://hooks.example.com/eventgate"));
+            assertEquals("GATEWAY_FALLBACK_WEBHOOK_SECRET", e.key());
+            assertTrue(e.getMessage().contains("required because GATEWAY_FALLBACK_WEBHOOK_URL is set"), e.getMessage());
+            // a blank secret counts as unset
+            assertEquals("GATEWAY_FALLBACK_WEBHOOK_SECRET", refused(env(
+                    "GATEWAY_FALLBACK_WEBHOOK_URL", "https://hooks.example.com/eventgate",
+                    "GATEWAY_FALLBACK_WEBHOOK_SECRET", "  ")).key());
+        }
+
+        @Test
+        void shortWebhookSecretIsRefusedWithoutEchoingIt() throws IOException {
+            String shortSecret = "hook-secret-123"; // 15 characters
+            ConfigException e = refused(env("GATEWAY_FALLBACK_WEBHOOK_URL", "https://hooks.example.com/eventgate",
+                    "GATEWAY_FALLBACK_WEBHOOK_SECRET", shortSecret));
+            assertEquals("GATEWAY_FALLBACK_WEBHOOK_SECRET: expected at least 16 characters, got <redacted> (15 characters)",
+                    e.getMessage());
+            Path file = write("gateway.properties", "GATEWAY_FALLBACK_WEBHOOK_SECRET=" + shortSecret + "\n");
+            ConfigException fromFile = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.load(env("GATEWAY_CONFIG_FILE", file.toString())));
+            assertEquals("GATEWAY_FALLBACK_WEBHOOK_SECRET", fromFile.key());
+            assertFalse(fromFile.getMessage().contains(shortSecret), fromFile.getMessage());
+            assertTrue(fromFile.getMessage().contains(file.toString()), fromFile.getMessage());
+        }
+
+        @Test
+        void invalidWebhookUrlIsEchoedWithoutCredentials() {
+            ConfigException e = refused(env("GATEWAY_FALLBACK_WEBHOOK_URL", "ftp://ops:hunter2hunter2@files.example.com/x",
+                    "GATEWAY_FALLBACK_WEBHOOK_SECRET", HOOK_SECRET));
+            assertEquals("GATEWAY_FALLBACK_WEBHOOK_URL", e.key());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("got \"ftp://***@files.example.com/x\""), e.getMessage());
+            assertFalse(e.getMessage().contains(HOOK_SECRET), e.getMessage());
+        }
+    }
+
+    @Nested
+    class Database {
+        @Test
+        void valuesAreApplied() {
+            GatewayConfig c = ConfigLoader.fromMap(env(
+                    "GATEWAY_DB_URL", "jdbc:postgresql://db:5432/eventgate?sslmode=require",
+                    "GATEWAY_DB_USER", "gateway", "GATEWAY_DB_PASSWORD", "pw",
+                    "GATEWAY_DB_POOL_SIZE", "16", "GATEWAY_DB_BATCH_SIZE", "1000", "GATEWAY_DB_BUFFER_SIZE", "250000"));
+            assertAll(
+                    () -> assertEquals("jdbc:postgresql://db:5432/eventgate?sslmode=require", c.dbUrl()),
+                    () -> assertEquals("gateway", c.dbUser()),
+                    () -> assertEquals("pw", c.dbPassword(), "no minimum length"),
+                    () -> assertEquals(16, c.dbPoolSize()),
+                    () -> assertEquals(1000, c.dbBatchSize()),
+                    () -> assertEquals(250_000, c.dbBufferSize()));
+        }
+
+        @Test
+        void rangeBoundariesAreAccepted() {
+            GatewayConfig low = ConfigLoader.fromMap(env(
+                    "GATEWAY_DB_POOL_SIZE", "1", "GATEWAY_DB_BATCH_SIZE", "1", "GATEWAY_DB_BUFFER_SIZE", "100"));
+            assertEquals(1, low.dbPoolSize());
+            assertEquals(1, low.dbBatchSize());
+            assertEquals(100, low.dbBufferSize());
+            GatewayConfig high = ConfigLoader.fromMap(env(
+                    "GATEWAY_DB_POOL_SIZE", "100", "GATEWAY_DB_BATCH_SIZE", "10000", "GATEWAY_DB_BUFFER_SIZE", "10000000"));
+            assertEquals(100, high.dbPoolSize());
+            assertEquals(10_000, high.dbBatchSize());
+            assertEquals(10_000_000, high.dbBufferSize());
+        }
+
+        @Test
+        void invalidUrlIsEchoedOnlyUpToTheParameters() {
+            ConfigException e = refused(env("GATEWAY_DB_URL", "jdbc:mysql://db/eventgate?user=gw&password=hunter2hunter2"));
+            assertEquals("GATEWAY_DB_URL", e.key());
+            assertTrue(e.getMessage().contains("jdbc:postgresql://"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("got \"jdbc:mysql://db/eventgate?...\""), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        }
+
+        @Test
+        void invalidUrlWithUserInfoIsEchoedWithoutIt() {
+            // a libpq-style URL, not JDBC: the password must not appear in the message
+            ConfigException e = refused(env("GATEWAY_DB_URL", "postgresql://gw:hunter2hunter2@db:5432/eventgate"));
+            assertEquals("GATEWAY_DB_URL", e.key());
+            assertTrue(e.getMessage().endsWith("got \"postgresql://***@db:5432/eventgate\""), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        }
+    }
+
+    @Nested
+    class ScaleOut {
+        @Test
+        void valuesAreApplied() {
+            GatewayConfig c = ConfigLoader.fromMap(env(
+                    "GATEWAY_NODE_ID", "gw-eu_1.a", "GATEWAY_REDIS_URL", "rediss://:pw@redis.example.com:6380/2",
+                    "GATEWAY_REDIS_PREFIX", "tenant-a:gw.1", "GATEWAY_OUTBOX_POLL_INTERVAL", "250ms"));
+            assertEquals("gw-eu_1.a", c.nodeId());
+            assertEquals("rediss://:pw@redis.example.com:6380/2", c.redisUrl());
+            assertEquals("tenant-a:gw.1", c.redisPrefix());
+            assertEquals(Duration.ofMillis(250), c.outboxPollInterval());
+            assertEquals("redis://redis:6379", ConfigLoader.fromMap(env("GATEWAY_REDIS_URL", "redis://redis:6379")).redisUrl());
+        }
+
+        @Test
+        void rangeBoundariesAreAccepted() {
+            String sixtyFour = "a".repeat(64);
+            GatewayConfig c = ConfigLoader.fromMap(env("GATEWAY_NODE_ID", sixtyFour, "GATEWAY_REDIS_PREFIX", sixtyFour,
+                    "GATEWAY_OUTBOX_POLL_INTERVAL", "10ms"));
+            assertEquals(sixtyFour, c.nodeId());
+            assertEquals(sixtyFour, c.redisPrefix());
+            assertEquals(Duration.ofMillis(10), c.outboxPollInterval());
+            GatewayConfig one = ConfigLoader.fromMap(env("GATEWAY_NODE_ID", "1", "GATEWAY_REDIS_PREFIX", ":",
+                    "GATEWAY_OUTBOX_POLL_INTERVAL", "10m"));
+            assertEquals("1", one.nodeId());
+            assertEquals(":", one.redisPrefix());
+            assertEquals(Duration.ofMinutes(10), one.outboxPollInterval());
+        }
+
+        @Test
+        void unsetNodeIdIsGeneratedOncePerProcess() {
+            GatewayConfig a = GatewayConfig.defaults();
+            GatewayConfig b = ConfigLoader.fromMap(env("GATEWAY_PORT", "0", "GATEWAY_NODE_ID", " "));
+            assertTrue(a.nodeId().matches("node-[a-z0-9]{8}"), a.nodeId());
+            assertEquals(a.nodeId(), b.nodeId());
+            assertEquals(a.nodeId(), a.withGeneratedSecrets(SECRET, API_KEY).nodeId());
+            assertEquals("node-7", ConfigLoader.fromMap(env("GATEWAY_NODE_ID", "node-7")).nodeId());
+        }
+
+        @Test
+        void invalidRedisUrlIsEchoedWithoutThePassword() {
+            ConfigException e = refused(env("GATEWAY_REDIS_URL", "http://default:hunter2hunter2@redis:6379/0"));
+            assertEquals("GATEWAY_REDIS_URL", e.key());
+            assertTrue(e.getMessage().contains("redis://"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("got \"http://***@redis:6379/0\""), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+            ConfigException noScheme = refused(env("GATEWAY_REDIS_URL", ":hunter2hunter2@redis:6379"));
+            assertTrue(noScheme.getMessage().endsWith("got \"***@redis:6379\""), noScheme.getMessage());
         }
     }
 

@@ -113,6 +113,20 @@ public final class TestGateway implements AutoCloseable {
         return r.json();
     }
 
+    /** {@code GET /api/v1/ws/stats}; fails unless 200. */
+    public JsonNode stats() {
+        Response r = get("/api/v1/ws/stats");
+        if (r.status() != 200) {
+            throw new AssertionError("stats answered " + r.status() + ": " + r.body());
+        }
+        return r.json();
+    }
+
+    /** A request to {@code path} without the API key (add headers and a method before {@link #send}). */
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(httpUri(path));
+    }
+
     @Override
     public void close() {
         server.shutdown();

@@ -7,9 +7,12 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -27,7 +30,9 @@ public final class WsClient implements AutoCloseable {
 
     private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     private final List<JsonNode> all = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Map<JsonNode, String> raw = java.util.Collections.synchronizedMap(new IdentityHashMap<>());
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    private final LinkedBlockingQueue<ByteBuffer> pongs = new LinkedBlockingQueue<>();
     private volatile String closeReason;
     private volatile boolean autoPong = true;
     private WebSocket socket;
@@ -35,12 +40,14 @@ public final class WsClient implements AutoCloseable {
     private WsClient() {}
 
     public static WsClient connect(URI uri, String bearerToken) {
+        return connect(uri, bearerToken, Map.of());
+    }
+
+    /** Like {@link #connect(URI, String)}, with extra handshake headers (e.g. {@code Origin}). */
+    public static WsClient connect(URI uri, String bearerToken, Map<String, String> headers) {
         WsClient client = new WsClient();
         try {
-            var builder = HTTP.newWebSocketBuilder().connectTimeout(TIMEOUT);
-            if (bearerToken != null) {
-                builder.header("Authorization", "Bearer " + bearerToken);
-            }
+            var builder = builder(bearerToken, headers);
             client.socket = builder.buildAsync(uri, client.listener()).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             return client;
         } catch (Exception e) {
@@ -50,11 +57,13 @@ public final class WsClient implements AutoCloseable {
 
     /** Tries to connect and returns the handshake failure's HTTP status and body; fails if the upgrade succeeds. */
     public static WebSocketHandshakeException refused(URI uri, String bearerToken) {
+        return refused(uri, bearerToken, Map.of());
+    }
+
+    /** Like {@link #refused(URI, String)}, with extra handshake headers (e.g. {@code Origin}). */
+    public static WebSocketHandshakeException refused(URI uri, String bearerToken, Map<String, String> headers) {
         try {
-            var builder = HTTP.newWebSocketBuilder().connectTimeout(TIMEOUT);
-            if (bearerToken != null) {
-                builder.header("Authorization", "Bearer " + bearerToken);
-            }
+            var builder = builder(bearerToken, headers);
             WebSocket ws = builder.buildAsync(uri, new WebSocket.Listener() {}).join();
             ws.abort();
             throw new AssertionError("upgrade unexpectedly succeeded");
@@ -64,6 +73,26 @@ public final class WsClient implements AutoCloseable {
             }
             throw new AssertionError("expected a refused handshake, got " + e.getCause(), e.getCause());
         }
+    }
+
+    private static WebSocket.Builder builder(String bearerToken, Map<String, String> headers) {
+        var builder = HTTP.newWebSocketBuilder().connectTimeout(TIMEOUT);
+        if (bearerToken != null) {
+            builder.header("Authorization", "Bearer " + bearerToken);
+        }
+        headers.forEach(builder::header);
+        return builder;
+    }
+
+    /** The body of a refused handshake's HTTP response, as text. */
+    public static String body(WebSocketHandshakeException refused) {
+        Object body = refused.getResponse().body();
+        return body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(body);
+    }
+
+    /** Whether a frame is an event (it carries the gateway's {@code eventId}, {@code channel} and {@code seq}). */
+    public static boolean isEvent(JsonNode frame) {
+        return frame.hasNonNull("eventId") && frame.hasNonNull("channel") && frame.hasNonNull("seq");
     }
 
     private WebSocket.Listener listener() {
@@ -81,12 +110,22 @@ public final class WsClient implements AutoCloseable {
                         if (autoPong && "ping".equals(node.path("type").asText())) {
                             ws.sendText("{\"type\":\"pong\"}", true);
                         }
+                        raw.put(node, text);
                         all.add(node);
                         frames.add(node);
                     } catch (Exception e) {
                         frames.add(Json.MAPPER.createObjectNode().put("type", "__unparseable").put("text", text));
                     }
                 }
+                ws.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+                ByteBuffer copy = ByteBuffer.allocate(message.remaining());
+                copy.put(message).flip();
+                pongs.add(copy);
                 ws.request(1);
                 return null;
             }
@@ -148,8 +187,48 @@ public final class WsClient implements AutoCloseable {
         throw new AssertionError("no matching frame within " + TIMEOUT + "; frames so far: " + all);
     }
 
+    /** The next event frame (see {@link #isEvent}), skipping control frames. */
+    public JsonNode awaitEvent() {
+        return await(WsClient::isEvent);
+    }
+
+    /** The exact text of a frame this client received (numbers as written on the wire, field order kept). */
+    public String raw(JsonNode frame) {
+        String text = raw.get(frame);
+        if (text == null) {
+            throw new IllegalArgumentException("not a frame received by this client: " + frame);
+        }
+        return text;
+    }
+
     public JsonNode awaitType(String type) {
         return await(n -> type.equals(n.path("type").asText()));
+    }
+
+    /** How many JSON {@code {"type":"ping"}} heartbeat frames arrived so far. */
+    public int pingsReceived() {
+        synchronized (all) {
+            return (int) all.stream().filter(n -> "ping".equals(n.path("type").asText())).count();
+        }
+    }
+
+    /** The payload of the next WebSocket-level pong frame, or AssertionError after the timeout. */
+    public ByteBuffer awaitPong() {
+        try {
+            ByteBuffer pong = pongs.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (pong == null) {
+                throw new AssertionError("no pong frame within " + TIMEOUT);
+            }
+            return pong;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Pong frames received and not yet taken by {@link #awaitPong()}. */
+    public int pongsQueued() {
+        return pongs.size();
     }
 
     /** Frames received so far that are not pings. */

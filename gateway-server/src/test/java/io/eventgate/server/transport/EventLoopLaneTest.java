@@ -1,0 +1,278 @@
+package io.eventgate.server.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eventgate.core.Gateway;
+import io.eventgate.core.GatewaySettings;
+import io.eventgate.core.auth.TokenMinter;
+import io.eventgate.core.auth.TokenSettings;
+import io.eventgate.core.auth.TokenVerifier;
+import io.eventgate.core.channel.Namespaces;
+import io.eventgate.core.engine.Event;
+import io.eventgate.core.engine.MemoryEngine;
+import io.eventgate.core.engine.PublishOptions;
+import io.eventgate.core.filter.EventFilter;
+import io.eventgate.core.hub.Subscription;
+import io.eventgate.core.hub.TypeSelection;
+import io.eventgate.protocol.Json;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Lane delivery (write coalescing) and the shared frame encoding, on EmbeddedChannels. */
+class EventLoopLaneTest {
+    static final String SECRET = "lane-test-secret-0123456789-abcdefghij";
+    static final String CHANNEL = "public:lane";
+
+    private Gateway gateway;
+    private MemoryEngine engine;
+    private TokenVerifier verifier;
+    private final List<EmbeddedChannel> channels = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        // The gateway is not started: the test hands events to the lane itself, as Hub.dispatch would.
+        engine = new MemoryEngine(Namespaces.defaults());
+        gateway = new Gateway(engine, Namespaces.defaults(), GatewaySettings.defaults());
+        verifier = new TokenVerifier(new TokenSettings(SECRET, null, null, null, Duration.ZERO));
+    }
+
+    @AfterEach
+    void tearDown() {
+        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        gateway.close();
+    }
+
+    /** Counts flush calls that pass from the session towards the socket. */
+    static final class FlushCounter extends ChannelOutboundHandlerAdapter {
+        int flushes;
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            flushes++;
+            ctx.flush();
+        }
+    }
+
+    /** A started session of {@code user} on {@code channel}, subscribed to {@link #CHANNEL}. */
+    private Subscription subscribedSession(EmbeddedChannel channel, EventLoopLane lane, FlushCounter counter,
+                                           String user) throws Exception {
+        WebSocketSession session = new WebSocketSession(gateway, lane, 1024 * 1024, "127.0.0.1:1", null,
+                "/api/v1/ws");
+        channel.pipeline().addLast("flush-counter", counter).addLast(PipelineNames.WS_SESSION, session);
+        String token = new TokenMinter(SECRET, null, null).mint(user, List.of(), Duration.ofMinutes(5));
+        session.start(channel.pipeline().context(session), verifier.verify(token), null, null);
+        TextWebSocketFrame connected = assertInstanceOf(TextWebSocketFrame.class, channel.readOutbound());
+        connected.release();
+        Subscription subscription = new Subscription(session.connection(), CHANNEL, TypeSelection.of(null),
+                EventFilter.NONE);
+        session.connection().putSubscription(subscription);
+        counter.flushes = 0;
+        return subscription;
+    }
+
+    private EmbeddedChannel newChannel() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channels.add(channel);
+        return channel;
+    }
+
+    private Event event(String type) {
+        ObjectNode node = Json.MAPPER.createObjectNode().put("type", type).put("n", type.length());
+        return engine.publish(CHANNEL, node, new PublishOptions(false, false)).join();
+    }
+
+    private static List<byte[]> written(EmbeddedChannel channel) {
+        List<byte[]> out = new ArrayList<>();
+        for (Object msg; (msg = channel.readOutbound()) != null; ) {
+            ByteBuf buf = assertInstanceOf(ByteBuf.class, msg, "events are written as pre-encoded frames");
+            out.add(ByteBufUtil.getBytes(buf));
+            buf.release();
+        }
+        return out;
+    }
+
+    /** RFC 6455 server frame: FIN + text opcode, unmasked length (7, 7+16 or 7+64 bits), payload. */
+    private static byte[] expectedFrame(byte[] payload) {
+        int n = payload.length;
+        byte[] header = n < 126 ? new byte[] {(byte) 0x81, (byte) n}
+                : new byte[] {(byte) 0x81, 126, (byte) (n >>> 8), (byte) n};
+        byte[] frame = Arrays.copyOf(header, header.length + n);
+        System.arraycopy(payload, 0, frame, header.length, n);
+        return frame;
+    }
+
+    // ---------------------------------------------------------------- coalescing
+
+    @Test
+    void writesTwoQueuedEventsForOneSessionAndFlushesOnce() throws Exception {
+        EmbeddedChannel channel = newChannel();
+        EventLoopLane lane = new EventLoopLane(channel.eventLoop(), 1024, gateway);
+        FlushCounter counter = new FlushCounter();
+        Subscription subscription = subscribedSession(channel, lane, counter, "alice");
+        Event first = event("first");
+        Event second = event("second");
+
+        lane.enqueue(first, new Subscription[] {subscription});
+        lane.enqueue(second, new Subscription[] {subscription});
+        assertEquals(0, counter.flushes, "nothing is written before the loop runs");
+        assertNull(channel.readOutbound());
+        channel.runPendingTasks();
+
+        assertEquals(1, counter.flushes, "one flush for both events");
+        List<byte[]> frames = written(channel);
+        assertEquals(2, frames.size());
+        assertArrayEquals(expectedFrame(first.json()), frames.get(0), "first frame: 0x81, length, payload");
+        assertArrayEquals(expectedFrame(second.json()), frames.get(1), "second frame: 0x81, length, payload");
+    }
+
+    @Test
+    void flushesEachSessionOnceWhenOneEventGoesToTwoSessions() throws Exception {
+        EmbeddedChannel loopOwner = newChannel();
+        EventLoopLane lane = new EventLoopLane(loopOwner.eventLoop(), 1024, gateway);
+        EmbeddedChannel a = newChannel();
+        EmbeddedChannel b = newChannel();
+        FlushCounter countA = new FlushCounter();
+        FlushCounter countB = new FlushCounter();
+        Subscription subA = subscribedSession(a, lane, countA, "ann");
+        Subscription subB = subscribedSession(b, lane, countB, "ben");
+        Event first = event("one");
+        Event second = event("two");
+
+        lane.enqueue(first, new Subscription[] {subA, subB});
+        lane.enqueue(second, new Subscription[] {subA, subB});
+        loopOwner.runPendingTasks();
+
+        assertEquals(1, countA.flushes);
+        assertEquals(1, countB.flushes);
+        List<byte[]> toA = written(a);
+        List<byte[]> toB = written(b);
+        assertEquals(2, toA.size());
+        assertArrayEquals(expectedFrame(first.json()), toA.get(0));
+        assertArrayEquals(expectedFrame(second.json()), toA.get(1));
+        assertEquals(2, toB.size());
+        assertArrayEquals(toA.get(0), toB.get(0), "every recipient gets the same bytes");
+        assertArrayEquals(toA.get(1), toB.get(1));
+    }
+
+    @Test
+    void skipsSessionThatUnsubscribedAfterTheEventWasQueued() throws Exception {
+        EmbeddedChannel channel = newChannel();
+        EventLoopLane lane = new EventLoopLane(channel.eventLoop(), 1024, gateway);
+        FlushCounter counter = new FlushCounter();
+        Subscription subscription = subscribedSession(channel, lane, counter, "carl");
+
+        lane.enqueue(event("late"), new Subscription[] {subscription});
+        subscription.connection().removeSubscription(CHANNEL);
+        channel.runPendingTasks();
+
+        assertEquals(List.of(), written(channel).stream().map(Arrays::toString).toList());
+        assertEquals(0, counter.flushes, "no flush for a session that got nothing");
+    }
+
+    // ---------------------------------------------------------------- frame encoding
+
+    @ParameterizedTest(name = "payload of {0} bytes")
+    @ValueSource(ints = {0, 1, 125})
+    void encodesShortLengthInTheSecondByte(int length) {
+        byte[] payload = payload(length);
+
+        byte[] frame = encode(payload);
+
+        assertEquals(2 + length, frame.length);
+        assertEquals((byte) 0x81, frame[0], "FIN + text opcode");
+        assertEquals(length, frame[1] & 0xFF, "unmasked 7-bit length");
+        assertArrayEquals(payload, Arrays.copyOfRange(frame, 2, frame.length));
+        assertDecodesTo(payload, frame);
+    }
+
+    @ParameterizedTest(name = "payload of {0} bytes")
+    @ValueSource(ints = {126, 127, 1000, 65_535})
+    void encodesMediumLengthAs16BitExtendedLength(int length) {
+        byte[] payload = payload(length);
+
+        byte[] frame = encode(payload);
+
+        assertEquals(4 + length, frame.length);
+        assertEquals((byte) 0x81, frame[0]);
+        assertEquals(126, frame[1] & 0xFF);
+        assertEquals(length, ((frame[2] & 0xFF) << 8) | (frame[3] & 0xFF));
+        assertArrayEquals(payload, Arrays.copyOfRange(frame, 4, frame.length));
+        assertDecodesTo(payload, frame);
+    }
+
+    @ParameterizedTest(name = "payload of {0} bytes")
+    @ValueSource(ints = {65_536, 70_000, 1 << 20})
+    void encodesLongLengthAs64BitExtendedLength(int length) {
+        byte[] payload = payload(length);
+
+        byte[] frame = encode(payload);
+
+        assertEquals(10 + length, frame.length);
+        assertEquals((byte) 0x81, frame[0]);
+        assertEquals(127, frame[1] & 0xFF);
+        long encoded = 0;
+        for (int i = 2; i < 10; i++) {
+            encoded = (encoded << 8) | (frame[i] & 0xFF);
+        }
+        assertEquals(length, encoded);
+        assertArrayEquals(payload, Arrays.copyOfRange(frame, 10, frame.length));
+        assertDecodesTo(payload, frame);
+    }
+
+    private static byte[] payload(int length) {
+        byte[] payload = new byte[length];
+        for (int i = 0; i < length; i++) {
+            payload[i] = (byte) ('a' + i % 26);
+        }
+        return payload;
+    }
+
+    private static byte[] encode(byte[] payload) {
+        ByteBuf buf = WebSocketFrames.text(ByteBufAllocator.DEFAULT, payload);
+        try {
+            assertEquals(1, buf.refCnt());
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    /** A client-side (unmasked) RFC 6455 decoder reads exactly one text frame with the payload. */
+    private static void assertDecodesTo(byte[] payload, byte[] frame) {
+        EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(WebSocketDecoderConfig.newBuilder()
+                .expectMaskedFrames(false).maxFramePayloadLength(2 << 20).build()));
+        try {
+            client.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(frame));
+            TextWebSocketFrame text = assertInstanceOf(TextWebSocketFrame.class, client.readInbound());
+            try {
+                assertArrayEquals(payload, ByteBufUtil.getBytes(text.content()));
+                assertEquals(true, text.isFinalFragment());
+            } finally {
+                text.release();
+            }
+            assertNull(client.readInbound(), "exactly one frame");
+        } finally {
+            client.finishAndReleaseAll();
+        }
+    }
+}
