@@ -171,10 +171,10 @@ public final class Gateway implements AutoCloseable {
         for (Subscription s : connection.subscriptions()) {
             hub.remove(s);
         }
-        hub.unregister(connection);
-        stats.connectionsClosed.increment();
         saveSession(connection);
         sessions.disconnected(connection.id(), clock.getAsLong(), closeCode);
+        hub.unregister(connection);
+        stats.connectionsClosed.increment();
     }
 
     /** Any inbound frame (including WebSocket control frames) counts as activity. */
@@ -292,7 +292,9 @@ public final class Gateway implements AutoCloseable {
         }
         stats.rateLimited.increment();
         if (refusals >= settings.rateLimitCloseAfter()) {
-            stats.rateLimitCloses.increment();
+            if (refusals == settings.rateLimitCloseAfter()) {
+                stats.rateLimitCloses.increment();
+            }
             connection.transport().close(CloseCode.POLICY_VIOLATION, null);
         } else {
             sendError(connection, ErrorCode.RATE_LIMITED, "rate limit of " + settings.rateLimitPerMinute()
@@ -385,7 +387,13 @@ public final class Gateway implements AutoCloseable {
                 hub.put(next);
             }
         }
-        replyWithPositions(connection, message.id(), List.of(), false);
+        List<String> touched = new ArrayList<>();
+        for (String channel : targets) {
+            if (connection.subscription(channel) != null) {
+                touched.add(channel);
+            }
+        }
+        replyWithPositions(connection, message.id(), touched, false);
         saveSession(connection);
     }
 
@@ -455,10 +463,24 @@ public final class Gateway implements AutoCloseable {
     /** Persists the connection's subscriptions and positions for a later resume. */
     void saveSession(Connection connection) {
         List<SubscriptionSnapshot> subs = new ArrayList<>();
+        Map<String, Long> firstUnacked = new HashMap<>();
+        if (connection.hasPendingAcks()) {
+            for (Event e : connection.acks().events()) {
+                firstUnacked.merge(e.channel() + "\n" + e.epoch(), e.seq(), Math::min);
+            }
+        }
         for (Subscription s : connection.subscriptions()) {
             Connection.Position p = connection.position(s.channel());
+            long seq = p == null ? 0 : p.seq();
+            if (p != null) {
+                // An event written but not acknowledged may never have arrived: resume from just before it.
+                Long unacked = firstUnacked.get(s.channel() + "\n" + p.epoch());
+                if (unacked != null && unacked - 1 < seq) {
+                    seq = unacked - 1;
+                }
+            }
             subs.add(new SubscriptionSnapshot(s.channel(), s.types().included(), s.types().excluded(),
-                    s.filter().toJson(), p == null ? 0 : p.seq(), p == null ? null : p.epoch()));
+                    s.filter().toJson(), seq, p == null ? null : p.epoch()));
         }
         sessions.save(new SessionSnapshot(connection.sessionId(), connection.userId(), subs, clock.getAsLong()));
     }

@@ -170,6 +170,17 @@ public final class BatchWriter<T> implements AutoCloseable {
 
     private void run() {
         List<Item<T>> batch = new ArrayList<>(batchSize);
+        try {
+            loop(batch);
+        } catch (Throwable e) {
+            LOG.error("database writer '{}' stopped unexpectedly", name, e);
+            closing.countDown();
+            dropRemaining(batch);
+            throw e;
+        }
+    }
+
+    private void loop(List<Item<T>> batch) {
         long backoff = MIN_BACKOFF_MS;
         long lastCheckNanos = System.nanoTime();
         long closeDeadline = 0;
@@ -240,11 +251,16 @@ public final class BatchWriter<T> implements AutoCloseable {
                 backoff = pause(backoff);
             }
         }
+        dropRemaining(batch);
+    }
+
+    private void dropRemaining(List<Item<T>> batch) {
         int left = batch.size() + queue.size();
         if (left > 0) {
             LOG.warn("database writer '{}' closed with {} operation(s) not written ({})", name, left, db.describe());
             EngineUnavailableException closedError = new EngineUnavailableException("database writer closed");
             List<Item<T>> rest = new ArrayList<>(batch);
+            batch.clear();
             queue.drainTo(rest);
             for (Item<T> item : rest) {
                 if (item.future != null) {

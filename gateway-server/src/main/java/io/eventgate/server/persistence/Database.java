@@ -92,6 +92,8 @@ public final class Database implements AutoCloseable {
         // Batched INSERTs become multi-row INSERTs: one statement per batch instead of one per row.
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         config.addDataSourceProperty("ApplicationName", "eventgate");
+        // Keep row values (event payloads, user ids) out of exception messages and so out of the logs.
+        config.addDataSourceProperty("logServerErrorDetail", "false");
         this.pool = new HikariDataSource(config);
         this.flyway = Flyway.configure(Database.class.getClassLoader())
                 .dataSource(pool)

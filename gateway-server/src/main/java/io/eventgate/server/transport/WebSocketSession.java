@@ -84,6 +84,11 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
             if (connection == null) {
                 return;
             }
+            if (closing && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
+                // The close handshake has started: messages still in flight are dropped, not handled (a rate-limit
+                // close would otherwise be counted again for every message read after it).
+                return;
+            }
             if (msg instanceof TextWebSocketFrame text) {
                 gateway.onText(connection, ByteBufUtil.getBytes(text.content()));
             } else if (msg instanceof PingWebSocketFrame ping) {

@@ -268,16 +268,21 @@ class PublishApiIT {
                 () -> "message should name " + field + ": " + r.body());
     }
 
-    @ParameterizedTest
-    @MethodSource("publishPaths")
-    void answers400MalformedJsonWhenBodyIsNotJson(String path) {
-        Response r = gw.post(path, "{\"channel\": \"public:x\", \"event\": {\"type\": ");
-
-        assertJsonError(r, 400, "MALFORMED_JSON");
+    static Stream<Arguments> malformedBodies() {
+        String deep = "[".repeat(200) + "]".repeat(200);
+        return Stream.of("/api/v1/publish", "/api/v1/publish/batch", "/api/v1/broadcast").flatMap(path -> Stream.of(
+                Arguments.of(path, "truncated", "{\"channel\": \"public:x\", \"event\": {\"type\": "),
+                Arguments.of(path, "trailing garbage", "{\"channel\":\"public:x\",\"event\":{\"type\":\"t\"}} }"),
+                Arguments.of(path, "nested too deep", "{\"channel\":\"public:x\",\"event\":{\"type\":\"t\",\"d\":"
+                        + deep + "}}")));
     }
 
-    static Stream<String> publishPaths() {
-        return Stream.of("/api/v1/publish", "/api/v1/publish/batch", "/api/v1/broadcast");
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("malformedBodies")
+    void answers400MalformedJsonWhenBodyIsNotJson(String path, String caseName, String body) {
+        Response r = gw.post(path, body);
+
+        assertJsonError(r, 400, "MALFORMED_JSON");
     }
 
     @Test
@@ -342,18 +347,39 @@ class PublishApiIT {
     @Test
     void answers413WithJsonWhenBodyExceedsLimitAndCountsIt() {
         try (TestGateway small = TestGateway.start(Map.of("GATEWAY_MAX_BODY_SIZE", "1KiB"))) {
-            String padding = "x".repeat(4096);
-            String body = "{\"channel\":\"public:big\",\"event\":{\"type\":\"t\",\"pad\":\"" + padding + "\"}}";
             long before = small.stats().path("refused").path("oversizeBodies").asLong();
 
-            Response r = small.post("/api/v1/publish", body);
+            Response r = small.post("/api/v1/publish", publishBodyOf(4 * 1024));
 
             assertJsonError(r, 413, "PAYLOAD_TOO_LARGE");
+            assertTrue(r.json().path("message").asText().contains("1024"), r.body());
             assertEquals(before + 1, small.stats().path("refused").path("oversizeBodies").asLong());
-            // A body just under the limit still goes through.
+            // A small body still goes through.
             assertEquals(200, small.post("/api/v1/publish",
                     "{\"channel\":\"public:small\",\"event\":{\"type\":\"t\"}}").status());
         }
+    }
+
+    /**
+     * The client is still uploading when the 413 is ready; if the server closed with unread bytes, the kernel's reset
+     * could reach the client before it reads the answer ("Broken pipe" instead of a 413).
+     */
+    @Test
+    void answers413WithJsonToLargeUploadsInsteadOfResettingTheConnection() {
+        try (TestGateway small = TestGateway.start(Map.of("GATEWAY_MAX_BODY_SIZE", "1KiB"))) {
+            for (int round = 0; round < 5; round++) {
+                for (int size : new int[] {16 * 1024, 64 * 1024, 256 * 1024}) {
+                    Response r = small.post("/api/v1/publish", publishBodyOf(size));
+
+                    assertJsonError(r, 413, "PAYLOAD_TOO_LARGE");
+                }
+            }
+            assertEquals(15, small.stats().path("refused").path("oversizeBodies").asLong());
+        }
+    }
+
+    private static String publishBodyOf(int padding) {
+        return "{\"channel\":\"public:big\",\"event\":{\"type\":\"t\",\"pad\":\"" + "x".repeat(padding) + "\"}}";
     }
 
     // ---------------------------------------------------------------- administration

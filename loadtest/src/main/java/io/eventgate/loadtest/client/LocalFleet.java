@@ -1,0 +1,414 @@
+package io.eventgate.loadtest.client;
+
+import io.eventgate.loadtest.Hist;
+import io.eventgate.loadtest.Json;
+import io.eventgate.loadtest.Target;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Client connections in this process: a small Netty event loop group (epoll), no thread per connection. A connector
+ * thread paces new connections ({@code connectRate}, at most {@code connectConcurrency} in flight, failed attempts
+ * retried up to {@code connectRetries} times), spread round-robin over the server URLs and the local source
+ * addresses.
+ */
+public final class LocalFleet implements Fleet {
+    enum AckMode { AUTO, ALL, NONE }
+
+    final FleetSpec spec;
+    final Target target;
+    final List<String> channels;
+    final String subscribeMessage;
+    final AckMode ackMode;
+    final LongAdder received = new LongAdder();
+    final LongAdder pings = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    volatile boolean closing;
+
+    private final AtomicInteger opened = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
+    private final AtomicLong closedUnexpectedly = new AtomicLong();
+    private final AtomicLong attempts = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicIntegerArray openPerUrl;
+    private final List<String> errorSamples = new ArrayList<>();
+    private final Users users;
+    private final Semaphore permits;
+    private final ConcurrentLinkedQueue<int[]> retryQueue = new ConcurrentLinkedQueue<>();
+    private final InetSocketAddress[] remotes;
+    private final InetSocketAddress[] locals;
+    private final boolean ownGroup;
+    private EventLoopGroup group;
+    private EventLoop[] loops;
+    private ThreadStats[] stats;
+    private Bootstrap[] bootstraps;
+    private ChannelGroup allChannels;
+    private Thread connector;
+    private boolean finished;
+
+    public LocalFleet(FleetSpec spec) {
+        this(spec, null);
+    }
+
+    /** With {@code sharedGroup} non-null the fleet runs on it (and does not shut it down). */
+    public LocalFleet(FleetSpec spec, EventLoopGroup sharedGroup) {
+        this.spec = spec;
+        this.target = Target.parse(spec.target());
+        this.channels = spec.channels() == null ? List.of() : List.copyOf(spec.channels());
+        StringBuilder sub = new StringBuilder("{\"type\":\"subscribe\",\"id\":\"sub\",\"channels\":[");
+        for (int i = 0; i < channels.size(); i++) {
+            sub.append(i == 0 ? "" : ",").append('"').append(Json.escape(channels.get(i))).append('"');
+        }
+        this.subscribeMessage = sub.append("]}").toString();
+        this.ackMode = AckMode.valueOf(spec.ack() == null ? "AUTO" : spec.ack().toUpperCase(java.util.Locale.ROOT));
+        this.users = Users.of(spec.jwtSecret(), spec.tokensFile());
+        this.permits = new Semaphore(Math.max(1, spec.connectConcurrency()));
+        this.openPerUrl = new AtomicIntegerArray(spec.urls().size());
+        this.remotes = new InetSocketAddress[spec.urls().size()];
+        for (int i = 0; i < remotes.length; i++) {
+            URI u = URI.create(spec.urls().get(i));
+            int port = u.getPort() > 0 ? u.getPort() : 80;
+            remotes[i] = new InetSocketAddress(u.getHost(), port);
+        }
+        List<String> src = spec.sourceAddresses() == null ? List.of() : spec.sourceAddresses();
+        this.locals = new InetSocketAddress[src.size()];
+        for (int i = 0; i < locals.length; i++) {
+            locals[i] = new InetSocketAddress(src.get(i), 0);
+        }
+        this.group = sharedGroup;
+        this.ownGroup = sharedGroup == null;
+    }
+
+    @Override
+    public void start() {
+        if (group == null) {
+            group = Transports.group(Math.max(1, spec.ioThreads()), "client-io");
+        }
+        allChannels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        List<EventLoop> list = new ArrayList<>();
+        for (EventExecutor e : group) {
+            list.add((EventLoop) e);
+        }
+        loops = list.toArray(EventLoop[]::new);
+        stats = new ThreadStats[loops.length];
+        bootstraps = new Bootstrap[loops.length];
+        for (int i = 0; i < loops.length; i++) {
+            stats[i] = new ThreadStats();
+            Bootstrap b = new Bootstrap().group(loops[i]).channel(Transports.channelClass())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                            spec.connectTimeoutMillis()));
+            if (Transports.epoll() && locals.length > 0) {
+                b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+            }
+            bootstraps[i] = b;
+            if (target == Target.EVENTGATE && ackMode != AckMode.NONE) {
+                ThreadStats ts = stats[i];
+                loops[i].scheduleAtFixedRate(() -> {
+                    if (ts.ackDirty.isEmpty()) {
+                        return;
+                    }
+                    for (Conn c : ts.ackDirty) {
+                        c.flushAcks();
+                    }
+                    ts.ackDirty.clear();
+                }, 50, 50, TimeUnit.MILLISECONDS);
+            }
+        }
+        connector = new Thread(this::runConnector, "connector");
+        connector.setDaemon(true);
+        connector.start();
+    }
+
+    private void runConnector() {
+        long start = System.nanoTime();
+        int n = spec.size();
+        double rate = spec.connectRate() > 0 ? spec.connectRate() : 1e9;
+        int next = 0;
+        while (!closing) {
+            int[] retry = retryQueue.poll();
+            if (retry != null) {
+                if (acquire()) {
+                    connect(retry[0], retry[1]);
+                }
+                continue;
+            }
+            if (next < n) {
+                long due = start + (long) (next * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(Math.min(wait, 10_000_000L));
+                    continue;
+                }
+                if (acquire()) {
+                    connect(spec.from() + next, 0);
+                    next++;
+                }
+                continue;
+            }
+            if (opened.get() + failed.get() >= n) {
+                return;
+            }
+            LockSupport.parkNanos(10_000_000L);
+        }
+    }
+
+    private boolean acquire() {
+        try {
+            while (!closing) {
+                if (permits.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    private void connect(int index, int attempt) {
+        int li = Math.floorMod(index, loops.length);
+        int urlIndex = Math.floorMod(index, remotes.length);
+        Conn conn = new Conn(this, index, urlIndex, attempt, stats[li], target);
+        attempts.incrementAndGet();
+        if (attempt > 0) {
+            retries.incrementAndGet();
+        }
+        URI uri = target.wsUri(spec.urls().get(urlIndex), users.user(index));
+        HttpHeaders headers = new DefaultHttpHeaders();
+        String token = target.authenticated() ? users.token(index) : null;
+        if (token != null) {
+            headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+        }
+        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .version(WebSocketVersion.V13)
+                .customHeaders(headers)
+                .allowExtensions(false)
+                .maxFramePayloadLength(1 << 20)
+                .handshakeTimeoutMillis(spec.connectTimeoutMillis())
+                .absoluteUpgradeUrl(false)
+                .generateOriginHeader(false)
+                .dropPongFrames(true)
+                .build();
+        Bootstrap b = bootstraps[li];
+        b.handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                conn.channel = ch;
+                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
+                        new WebSocketClientProtocolHandler(config), conn);
+            }
+        });
+        ChannelFuture f = locals.length == 0 ? b.connect(remotes[urlIndex])
+                : b.connect(remotes[urlIndex], locals[Math.floorMod(index / remotes.length, locals.length)]);
+        allChannels.add(f.channel());
+        f.addListener(fut -> {
+            if (!fut.isSuccess() && conn.state != Conn.State.DONE) {
+                conn.state = Conn.State.DONE;
+                onAttemptFailed(conn, "connect: " + fut.cause());
+            }
+        });
+        loops[li].schedule(() -> conn.fail("not ready after " + spec.connectTimeoutMillis() + " ms"),
+                spec.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- callbacks from connections (their loop)
+
+    void onReady(Conn conn, long nanos) {
+        release(conn);
+        Hist.recordMicros(conn.ts.connectTime, nanos / 1000);
+        opened.incrementAndGet();
+        openPerUrl.incrementAndGet(conn.urlIndex);
+    }
+
+    void onAttemptFailed(Conn conn, String reason) {
+        release(conn);
+        if (closing) {
+            return;
+        }
+        if (conn.attempt < spec.connectRetries()) {
+            int[] retry = {conn.index, conn.attempt + 1};
+            group.schedule(() -> {
+                retryQueue.add(retry);
+            }, 200L * (conn.attempt + 1), TimeUnit.MILLISECONDS);
+        } else {
+            failed.incrementAndGet();
+            error("connection " + conn.index + " failed after " + (conn.attempt + 1) + " attempt(s): " + reason);
+        }
+    }
+
+    void onClosed(Conn conn) {
+        if (closing) {
+            return;
+        }
+        closedUnexpectedly.incrementAndGet();
+        openPerUrl.decrementAndGet(conn.urlIndex);
+        error("connection " + conn.index + " closed by the server or the network");
+    }
+
+    private void release(Conn conn) {
+        if (conn.permitHeld) {
+            conn.permitHeld = false;
+            permits.release();
+        }
+    }
+
+    void error(String what) {
+        errors.increment();
+        synchronized (errorSamples) {
+            if (errorSamples.size() < 10) {
+                errorSamples.add(what);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- Fleet
+
+    @Override
+    public Progress progress() {
+        int[] per = new int[openPerUrl.length()];
+        for (int i = 0; i < per.length; i++) {
+            per[i] = openPerUrl.get(i);
+        }
+        return new Progress(spec.size(), opened.get(), failed.get(), closedUnexpectedly.get(), received.sum(),
+                errors.sum(), pings.sum(), 0, per);
+    }
+
+    @Override
+    public PhaseStats phase(int phase) throws Exception {
+        List<Future<PhaseStats>> futures = new ArrayList<>();
+        for (int i = 0; i < loops.length; i++) {
+            ThreadStats ts = stats[i];
+            futures.add(loops[i].submit(() -> {
+                PhaseStats copy = new PhaseStats();
+                PhaseStats src = ts.phases[Math.max(0, Math.min(ThreadStats.MAX_PHASES - 1, phase))];
+                if (src != null) {
+                    copy.merge(src);
+                }
+                return copy;
+            }));
+        }
+        PhaseStats out = new PhaseStats();
+        for (Future<PhaseStats> f : futures) {
+            out.merge(f.get(30, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    /** Copies of the broadcast spreads so far (consistent: taken on the loops). */
+    public java.util.Map<Integer, Spread> spreads() throws Exception {
+        java.util.Map<Integer, Spread> out = new java.util.TreeMap<>();
+        List<Future<java.util.Map<Integer, Spread>>> futures = new ArrayList<>();
+        for (int i = 0; i < loops.length; i++) {
+            ThreadStats ts = stats[i];
+            futures.add(loops[i].submit(() -> {
+                java.util.Map<Integer, Spread> m = new java.util.HashMap<>();
+                ts.spreads.forEach((k, v) -> m.put(k, v.copy()));
+                return m;
+            }));
+        }
+        for (var f : futures) {
+            f.get(30, TimeUnit.SECONDS).forEach((k, v) -> out.computeIfAbsent(k, x -> new Spread()).merge(v));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized ReceiveStats finish() throws Exception {
+        if (finished) {
+            throw new IllegalStateException("already finished");
+        }
+        closing = true;
+        if (connector != null) {
+            connector.join(5000);
+        }
+        ReceiveStats out = new ReceiveStats();
+        List<Future<ReceiveStats>> futures = new ArrayList<>();
+        for (int i = 0; i < loops.length; i++) {
+            ThreadStats ts = stats[i];
+            futures.add(loops[i].submit(() -> {
+                ReceiveStats r = new ReceiveStats();
+                r.connectTime.add(ts.connectTime);
+                r.duplicates = ts.duplicates;
+                r.redelivered = ts.redelivered;
+                r.orderViolations = ts.orderViolations;
+                r.acksSent = ts.acksSent;
+                for (int p = 0; p < ts.phases.length; p++) {
+                    if (ts.phases[p] != null) {
+                        r.phase(p).merge(ts.phases[p]);
+                    }
+                }
+                ts.spreads.forEach((k, v) -> r.spreads.computeIfAbsent(k, x -> new Spread()).merge(v));
+                return r;
+            }));
+        }
+        for (Future<ReceiveStats> f : futures) {
+            out.merge(f.get(30, TimeUnit.SECONDS));
+        }
+        out.connections = spec.size();
+        out.opened = opened.get();
+        out.failed = failed.get();
+        out.attempts = attempts.get();
+        out.retries = retries.get();
+        out.closedUnexpectedly = closedUnexpectedly.get();
+        out.errors = errors.sum();
+        out.pings = pings.sum();
+        synchronized (errorSamples) {
+            out.errorSamples.addAll(errorSamples);
+        }
+        finished = true;
+        shutdown();
+        return out;
+    }
+
+    private void shutdown() {
+        closing = true;
+        if (allChannels != null) {
+            allChannels.close().awaitUninterruptibly(20, TimeUnit.SECONDS);
+        }
+        if (ownGroup && group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!finished) {
+            finished = true;
+            shutdown();
+        }
+    }
+}

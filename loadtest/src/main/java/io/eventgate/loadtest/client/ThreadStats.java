@@ -1,0 +1,49 @@
+package io.eventgate.loadtest.client;
+
+import io.eventgate.loadtest.Hist;
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Statistics of one client event loop, touched only by that loop's thread (no locks, no atomics on the hot path);
+ * read by other threads only through a task run on the loop (see {@link LocalFleet#phase}).
+ */
+final class ThreadStats {
+    static final int MAX_PHASES = 64;
+
+    final PhaseStats[] phases = new PhaseStats[MAX_PHASES];
+    final Histogram connectTime = Hist.create();
+    final java.util.Map<Integer, Spread> spreads = new java.util.HashMap<>();
+    final List<Conn> ackDirty = new ArrayList<>();
+    final byte[][] scratch = {new byte[4096]};
+    long duplicates;
+    long redelivered;
+    long orderViolations;
+    long acksSent;
+
+    PhaseStats phase(int ph) {
+        int i = Math.max(0, Math.min(MAX_PHASES - 1, ph));
+        PhaseStats p = phases[i];
+        if (p == null) {
+            p = phases[i] = new PhaseStats();
+        }
+        return p;
+    }
+
+    Spread spread(int stream) {
+        Spread s = spreads.get(stream);
+        if (s == null) {
+            s = new Spread();
+            spreads.put(stream, s);
+        }
+        return s;
+    }
+
+    byte[] scratch(int size) {
+        if (scratch[0].length < size) {
+            scratch[0] = new byte[Math.max(size, scratch[0].length * 2)];
+        }
+        return scratch[0];
+    }
+}

@@ -1,0 +1,27 @@
+package io.eventgate.loadtest.publish;
+
+import java.time.Duration;
+
+/**
+ * Publishes events into the system under test. Implementations: {@link HttpPublisher} ({@code http}: one event
+ * per {@code POST}, {@code http-batch}: {@code POST /api/v1/publish/batch}). A Redis ingress is the next
+ * implementation: it only has to take items, publish them and report each outcome to the {@link Ledger}
+ * ({@link PublishMode} is where it is chosen).
+ */
+public interface Publisher extends AutoCloseable {
+    void start() throws Exception;
+
+    /** Queues one item; thread-safe and non-blocking. Call {@link #flush} after a burst. */
+    void submit(PublishItem item);
+
+    /** Makes queued items go (wakes the connections that got items since the last flush). */
+    void flush();
+
+    PublisherStats stats();
+
+    /** Waits until every submitted item has an outcome. */
+    boolean awaitIdle(Duration timeout) throws InterruptedException;
+
+    @Override
+    void close();
+}

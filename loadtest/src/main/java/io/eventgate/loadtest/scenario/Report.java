@@ -1,0 +1,73 @@
+package io.eventgate.loadtest.scenario;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eventgate.loadtest.Hist;
+import io.eventgate.loadtest.Json;
+import io.eventgate.loadtest.client.Progress;
+import io.eventgate.loadtest.client.ReceiveStats;
+import io.eventgate.loadtest.publish.PublisherStats;
+import java.util.List;
+
+/** Result sections shared by the scenarios. */
+final class Report {
+    private Report() {}
+
+    static ObjectNode connections(ReceiveStats rs, Progress atReady) {
+        ObjectNode c = Json.object();
+        c.put("target", rs.connections);
+        c.put("opened", rs.opened);
+        c.put("failed", rs.failed);
+        c.put("attempts", rs.attempts);
+        c.put("retries", rs.retries);
+        c.put("droppedDuringRun", rs.closedUnexpectedly);
+        c.set("connectTimeMs", Hist.summaryMillis(rs.connectTime));
+        if (atReady != null) {
+            ArrayNode per = c.putArray("openPerServer");
+            for (int v : atReady.openPerUrl()) {
+                per.add(v);
+            }
+        }
+        return c;
+    }
+
+    static ObjectNode publisher(PublisherStats ps) {
+        ObjectNode p = Json.object();
+        p.put("submitted", ps.submitted());
+        p.put("published", ps.published());
+        p.put("failed", ps.failed());
+        p.put("requests", ps.requests());
+        p.set("requestRoundTripMs", Hist.summaryMillis(ps.roundTrip()));
+        return p;
+    }
+
+    static ObjectNode delivery(long published, long failed, long expected, ReceiveStats rs) {
+        ObjectNode d = Json.object();
+        long received = rs.received();
+        d.put("published", published);
+        d.put("publishFailed", failed);
+        d.put("expected", expected);
+        d.put("received", received);
+        d.put("lost", Math.max(0, expected - received));
+        d.put("unexpected", Math.max(0, received - expected));
+        d.put("duplicates", rs.duplicates);
+        d.put("redelivered", rs.redelivered);
+        d.put("orderViolations", rs.orderViolations);
+        d.put("clientErrors", rs.errors);
+        if (!rs.errorSamples.isEmpty()) {
+            ArrayNode a = d.putArray("errorSamples");
+            rs.errorSamples.forEach(a::add);
+        }
+        return d;
+    }
+
+    static void check(List<String> failures, boolean ok, String what) {
+        if (!ok) {
+            failures.add(what);
+        }
+    }
+
+    static String ms(ObjectNode summary, String field) {
+        return summary.has(field) ? summary.get(field).asText() + " ms" : "n/a";
+    }
+}
