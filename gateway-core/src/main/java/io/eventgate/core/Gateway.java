@@ -49,6 +49,7 @@ import java.util.function.LongSupplier;
  * from its event loop). {@link #publish} and {@link #disconnectUser} are thread-safe.
  */
 public final class Gateway implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
@@ -171,7 +172,9 @@ public final class Gateway implements AutoCloseable {
         for (Subscription s : connection.subscriptions()) {
             hub.remove(s);
         }
-        saveSession(connection);
+        if (!connection.superseded()) {
+            saveSession(connection);
+        }
         sessions.disconnected(connection.id(), clock.getAsLong(), closeCode);
         hub.unregister(connection);
         stats.connectionsClosed.increment();
@@ -188,6 +191,12 @@ public final class Gateway implements AutoCloseable {
      */
     public void tick(Connection connection, long nowMillis) {
         if (connection.isClosed()) {
+            return;
+        }
+        java.time.Instant expiresAt = connection.token().expiresAt();
+        if (expiresAt != null && nowMillis >= expiresAt.toEpochMilli()) {
+            stats.tokenExpiredCloses.increment();
+            connection.transport().close(CloseCode.TOKEN_EXPIRED, null);
             return;
         }
         if (nowMillis - connection.lastActivityMillis() > settings.idleTimeout().toMillis()) {
@@ -208,9 +217,6 @@ public final class Gateway implements AutoCloseable {
             int[] dropped = new int[1];
             List<Event> due = connection.acks().due(nowMillis, settings.ackTimeout().toMillis(),
                     settings.maxRedeliveries(), settings.pendingTtl().toMillis(), dropped);
-            if (dropped[0] > 0) {
-                stats.pendingExpired.add(dropped[0]);
-            }
             for (Event event : due) {
                 stats.redeliveries.increment();
                 connection.transport().sendControl(redelivered(event));
@@ -282,7 +288,25 @@ public final class Gateway implements AutoCloseable {
         } catch (ProtocolException e) {
             stats.invalidMessages.increment();
             sendError(connection, e.code(), e.getMessage(), e.ref() != null ? e.ref() : message.id());
+        } catch (RuntimeException e) {
+            // A fault of ours: the client gets a stable code, the details stay in the server log.
+            stats.internalErrors.increment();
+            LOG.error("internal error handling a {} message of connection {}", message.getClass().getSimpleName(),
+                    connection.id(), e);
+            sendError(connection, ErrorCode.INTERNAL, null, message.id());
         }
+    }
+
+    /** A binary frame arrived: it takes a rate-limit token like any message and is answered with an error. */
+    public void onBinary(Connection connection) {
+        long now = clock.getAsLong();
+        connection.touch(now);
+        stats.messagesIn.increment();
+        if (rateLimited(connection, now, null)) {
+            return;
+        }
+        stats.invalidMessages.increment();
+        sendError(connection, ErrorCode.UNSUPPORTED_FRAME, null, null);
     }
 
     private boolean rateLimited(Connection connection, long now, String ref) {
@@ -382,9 +406,18 @@ public final class Gateway implements AutoCloseable {
                 connection.endRecovery(channel);
                 hub.remove(current);
             } else {
-                Subscription next = current.with(current.types().remove(message.events()), current.filter());
-                connection.putSubscription(next);
-                hub.put(next);
+                TypeSelection remaining = current.types().remove(message.events());
+                if (!remaining.all() && remaining.included().isEmpty()) {
+                    // No type left: the same as unsubscribing the channel (frees the subscription slot).
+                    connection.removeSubscription(channel);
+                    connection.dropPosition(channel);
+                    connection.endRecovery(channel);
+                    hub.remove(current);
+                } else {
+                    Subscription next = current.with(remaining, current.filter());
+                    connection.putSubscription(next);
+                    hub.put(next);
+                }
             }
         }
         List<String> touched = new ArrayList<>();
@@ -538,7 +571,7 @@ public final class Gateway implements AutoCloseable {
     /** Drops expired pending events; critical ones go to the fallback. Called by housekeeping. */
     public void expirePending() {
         for (PendingStore.Expired expired : pending.expire(clock.getAsLong())) {
-            stats.pendingExpired.increment();
+            stats.criticalExpired.increment();
             if (expired.event().critical()) {
                 stats.fallbacks.increment();
                 fallback.notify(expired.userId(), expired.event(), FallbackNotifier.Reason.NOT_ACKNOWLEDGED);

@@ -22,8 +22,10 @@ public final class GatewayStats {
     public final LongAdder slowConsumerCloses = new LongAdder();
     public final LongAdder acks = new LongAdder();
     public final LongAdder streamGaps = new LongAdder();
+    public final LongAdder tokenExpiredCloses = new LongAdder();
+    public final LongAdder internalErrors = new LongAdder();
     public final LongAdder redeliveries = new LongAdder();
-    public final LongAdder pendingExpired = new LongAdder();
+    public final LongAdder criticalExpired = new LongAdder();
     public final LongAdder fallbacks = new LongAdder();
     public final LongAdder recoveries = new LongAdder();
     public final LongAdder recoveryFailures = new LongAdder();

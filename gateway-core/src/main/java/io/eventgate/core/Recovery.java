@@ -86,6 +86,15 @@ final class Recovery {
 
     private void restore(Connection connection, SessionSnapshot snapshot) {
         connection.sessionId(snapshot.sessionId());
+        // A half-open predecessor of the same session must not overwrite the session when it finally closes.
+        for (Connection other : gateway.hub().connectionsOf(connection.userId())) {
+            if (other != connection && snapshot.sessionId().equals(other.sessionId())) {
+                other.transport().lane().execute(() -> {
+                    other.supersede();
+                    other.transport().close(io.eventgate.protocol.CloseCode.DISCONNECTED, "session resumed elsewhere");
+                });
+            }
+        }
         Map<String, SubscriptionSnapshot> restored = new LinkedHashMap<>();
         for (SubscriptionSnapshot s : snapshot.subscriptions()) {
             if (!gateway.access().canRead(connection.token(), s.channel())) {

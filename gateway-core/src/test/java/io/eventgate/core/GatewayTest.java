@@ -111,6 +111,11 @@ class GatewayTest {
         }
 
         @Override
+        public boolean isOpen() {
+            return closes.isEmpty();
+        }
+
+        @Override
         public String remoteAddress() {
             return "127.0.0.1";
         }

@@ -2,7 +2,7 @@ package io.eventgate.protocol;
 
 /**
  * Syntax of channel names: {@code namespace:name}. The namespace is 1-32 characters of {@code [a-z0-9_-]};
- * the name is 1-200 characters of {@code [A-Za-z0-9_.:@=+-]} (no spaces, no {@code *}).
+ * the name is 1-200 characters of {@code [A-Za-z0-9_.:@=+|-]} (no spaces, no {@code *}).
  * {@code user:{sub}} is each user's private channel.
  */
 public final class ChannelNames {
@@ -40,8 +40,8 @@ public final class ChannelNames {
         for (int i = colon + 1; i < channel.length(); i++) {
             char c = channel.charAt(i);
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '_' || c == '-' || c == '.' || c == ':' || c == '@' || c == '=' || c == '+')) {
-                return "channel name may only contain letters, digits and _ - . : @ = +";
+                    || c == '_' || c == '-' || c == '.' || c == ':' || c == '@' || c == '=' || c == '+' || c == '|')) {
+                return "channel name may only contain letters, digits and _ - . : @ = + |";
             }
         }
         return null;

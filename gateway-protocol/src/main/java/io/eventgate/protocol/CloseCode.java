@@ -20,8 +20,8 @@ public enum CloseCode {
     INTERNAL_ERROR(1011, "internal error"),
     /** The application disconnected the user (logout, ban): do not reconnect. */
     DISCONNECTED(4000, "disconnected by the application"),
-    /** The token no longer authorises the connection: do not reconnect with the same token. */
-    UNAUTHORIZED(4001, "unauthorized"),
+    /** The connection's token expired ({@code exp}): reconnect only with a fresh token. */
+    TOKEN_EXPIRED(4001, "token expired"),
     /** No inbound frame for GATEWAY_IDLE_TIMEOUT: reconnect with backoff. */
     STALE(4100, "no activity within the idle timeout"),
     /** The connection could not keep up with its events (write queue or unacked events over the cap). */

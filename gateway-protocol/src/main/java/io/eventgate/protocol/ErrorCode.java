@@ -28,7 +28,7 @@ public enum ErrorCode {
     UNSUPPORTED_FRAME(400, "binary frames are not supported; send JSON text frames"),
     /** Frame: the connection exceeded its message rate; the message was dropped. */
     RATE_LIMITED(429, "rate limit exceeded"),
-    /** Frame / HTTP 400: a per-connection limit (subscriptions, pending, batch size) was reached. */
+    /** Frame / HTTP 400: a limit was reached (subscriptions per connection, batch items, broadcast channels). */
     LIMIT_EXCEEDED(400, "limit exceeded"),
     /** HTTP 503: the node cannot take the request now (draining, or a configured backend is unreachable). */
     UNAVAILABLE(503, "service unavailable"),

@@ -47,6 +47,7 @@ public final class EventEncoder {
         }
         event.remove("seq");
         event.remove("channel");
+        event.remove("redelivered"); // the gateway's flag, never the publisher's
         event.put("channel", channel);
         return eventId;
     }

@@ -203,7 +203,7 @@ class ClientMessageDecoderTest {
 
         @Test
         void ackWithAnEmptyEventIdsListIsRefused() {
-            assertRefused("{'type':'ack','eventIds':[]}", ErrorCode.INVALID_FIELD, "ack needs");
+            assertRefused("{'type':'ack','eventIds':[]}", ErrorCode.INVALID_FIELD, "'eventIds' must not be empty");
         }
 
         @ParameterizedTest

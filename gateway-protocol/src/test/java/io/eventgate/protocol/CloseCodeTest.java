@@ -45,13 +45,13 @@ class CloseCodeTest {
         assertEquals(1000, CloseCode.NORMAL.code());
         assertEquals(1001, CloseCode.GOING_AWAY.code());
         assertEquals(4000, CloseCode.DISCONNECTED.code());
-        assertEquals(4001, CloseCode.UNAUTHORIZED.code());
+        assertEquals(4001, CloseCode.TOKEN_EXPIRED.code());
         assertEquals(4100, CloseCode.STALE.code());
         assertEquals(4101, CloseCode.SLOW_CONSUMER.code());
         assertEquals(4102, CloseCode.POLICY_VIOLATION.code());
         assertEquals(4200, CloseCode.INSUFFICIENT_STATE.code());
         assertFalse(CloseCode.DISCONNECTED.reconnect());
-        assertFalse(CloseCode.UNAUTHORIZED.reconnect());
+        assertFalse(CloseCode.TOKEN_EXPIRED.reconnect());
         assertTrue(CloseCode.STALE.reconnect());
         assertTrue(CloseCode.SLOW_CONSUMER.reconnect());
         assertTrue(CloseCode.POLICY_VIOLATION.reconnect());

@@ -11,7 +11,12 @@ import io.eventgate.core.engine.Engine;
 import io.eventgate.core.ack.FallbackNotifier;
 import io.eventgate.core.ack.MemoryPendingStore;
 import io.eventgate.core.engine.MemoryEngine;
+import io.eventgate.core.ack.PendingStore;
 import io.eventgate.core.session.MemorySessionStore;
+import io.eventgate.core.session.SessionStore;
+import io.eventgate.server.persistence.Database;
+import io.eventgate.server.persistence.PgPendingStore;
+import io.eventgate.server.persistence.PgSessionStore;
 import io.eventgate.protocol.CloseCode;
 import io.eventgate.server.api.RestApi;
 import io.eventgate.server.config.GatewayConfig;
@@ -68,14 +73,43 @@ public final class GatewayServer implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final String transportName;
     private final WebhookFallback fallback;
+    private final Database database;
 
     private GatewayServer(GatewayConfig config) throws InterruptedException {
         this.config = config;
         Namespaces namespaces = namespaces(config);
         MemoryEngine engine = new MemoryEngine(namespaces);
-        MemorySessionStore sessions = new MemorySessionStore(config.sessionTtl().toMillis(), config.maxSessions(),
-                System::currentTimeMillis);
-        MemoryPendingStore pending = new MemoryPendingStore(config.pendingTtl().toMillis(), config.maxPendingPerUser());
+        SessionStore sessions;
+        PendingStore pending;
+        List<RestApi.HealthComponent> components = new ArrayList<>();
+        if (config.dbUrl() != null) {
+            this.database = new Database(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize());
+            sessions = new PgSessionStore(database, config.sessionTtl(), config.dbBufferSize(), config.dbBatchSize(),
+                    System::currentTimeMillis);
+            pending = new PgPendingStore(database, config.pendingTtl(), config.dbBufferSize(), config.dbBatchSize());
+            Database db = database;
+            components.add(new RestApi.HealthComponent() {
+                @Override
+                public String name() {
+                    return "database";
+                }
+
+                @Override
+                public boolean up() {
+                    return db.healthy();
+                }
+
+                @Override
+                public String detail() {
+                    return db.describe();
+                }
+            });
+        } else {
+            this.database = null;
+            sessions = new MemorySessionStore(config.sessionTtl().toMillis(), config.maxSessions(),
+                    System::currentTimeMillis);
+            pending = new MemoryPendingStore(config.pendingTtl().toMillis(), config.maxPendingPerUser());
+        }
         this.fallback = config.fallbackWebhookUrl() == null ? null : new WebhookFallback(config.fallbackWebhookUrl(),
                 config.fallbackWebhookSecret(), config.fallbackMaxAttempts(), config.fallbackQueueSize());
         this.gateway = new Gateway(engine, namespaces, settings(config), System::currentTimeMillis, sessions, pending,
@@ -111,7 +145,11 @@ public final class GatewayServer implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
                 engine.sweep();
-                sessions.sweep();
+                if (sessions instanceof MemorySessionStore memory) {
+                    memory.sweep();
+                } else if (sessions instanceof PgSessionStore pg) {
+                    pg.sweep(System.currentTimeMillis(), config.idleTimeout().multipliedBy(2));
+                }
             } catch (RuntimeException e) {
                 LOG.warn("history sweep failed", e);
             }
@@ -124,9 +162,9 @@ public final class GatewayServer implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.SECONDS);
 
-        RestApi api = new RestApi(gateway, config.apiKey(), verifier, draining::get, List.of());
+        RestApi api = new RestApi(gateway, config.apiKey(), verifier, draining::get, components);
         HttpRouter router = new HttpRouter(gateway, verifier, api, lanes, config.allowedOrigins(),
-                config.maxFrameBytes(), config.maxPendingBytes());
+                config.maxFrameBytes(), config.maxPendingBytes(), draining::get);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, ioGroup)
                 .channel(channelClass)
@@ -245,6 +283,9 @@ public final class GatewayServer implements AutoCloseable {
         ioGroup.shutdownGracefully(quietMillis, remaining, TimeUnit.MILLISECONDS).awaitUninterruptibly();
         bossGroup.terminationFuture().awaitUninterruptibly();
         gateway.close();
+        if (database != null) {
+            database.close();
+        }
         if (fallback != null) {
             fallback.close();
         }

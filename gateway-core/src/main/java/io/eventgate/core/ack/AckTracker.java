@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <p>An entry not acknowledged within {@code ackTimeoutMillis} of its last send is due for redelivery (same
  * eventId, {@code "redelivered":true}), at most {@code maxRedeliveries} times; entries older than
- * {@code pendingTtlMillis} are dropped (the {@link PendingStore} keeps the user-level record).
+ * {@code pendingTtlMillis} are dropped (until then an ACK still counts) (the {@link PendingStore} keeps the user-level record).
  */
 public final class AckTracker {
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
@@ -74,9 +74,7 @@ public final class AckTracker {
             }
             if (nowMillis - e.lastSentMillis >= ackTimeoutMillis) {
                 if (e.redeliveries >= maxRedeliveries) {
-                    it.remove();
-                    dropped++;
-                    continue;
+                    continue; // no more redeliveries, but an ACK is still accepted until the TTL
                 }
                 e.redeliveries++;
                 e.lastSentMillis = nowMillis;

@@ -20,6 +20,7 @@ public final class MemoryPendingStore implements PendingStore {
     private final long ttlMillis;
     private final int maxPerUser;
     private final LongAdder evicted = new LongAdder();
+    private final LongAdder expiredCount = new LongAdder();
 
     public MemoryPendingStore(long ttlMillis, int maxPerUser) {
         this.ttlMillis = ttlMillis;
@@ -78,13 +79,21 @@ public final class MemoryPendingStore implements PendingStore {
                     Entry e = it.next().getValue();
                     if (e.expiresAtMillis <= nowMillis) {
                         it.remove();
-                        expired.add(new Expired(u, e.event));
+                        expiredCount.increment();
+                        if (e.event.critical()) {
+                            expired.add(new Expired(u, e.event));
+                        }
                     }
                 }
                 return map.isEmpty() ? null : map;
             });
         }
         return expired;
+    }
+
+    /** Entries that expired unacknowledged. */
+    public long expired() {
+        return expiredCount.sum();
     }
 
     /** Entries evicted at the per-user cap. */

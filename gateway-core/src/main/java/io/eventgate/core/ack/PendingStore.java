@@ -23,7 +23,7 @@ public interface PendingStore extends AutoCloseable {
     /** The user's unacked, unexpired events, ordered by channel then seq. */
     CompletableFuture<List<Event>> pending(String userId, long nowMillis);
 
-    /** Removes expired entries and returns the critical ones among them (for the fallback webhook). */
+    /** Removes expired entries and returns only the critical ones among them (for the fallback webhook). */
     List<Expired> expire(long nowMillis);
 
     default boolean healthy() {

@@ -33,6 +33,7 @@ public final class MemoryEngine implements Engine {
     private final LongSupplier clock;
     private final ConcurrentHashMap<String, Stream> streams = new ConcurrentHashMap<>();
     private volatile EngineListener listener = event -> {};
+    private final java.util.Set<String> interested = ConcurrentHashMap.newKeySet();
 
     public MemoryEngine(Namespaces namespaces, LongSupplier clockMillis) {
         this.namespaces = namespaces;
@@ -109,8 +110,14 @@ public final class MemoryEngine implements Engine {
     }
 
     @Override
-    public void interest(String channel, boolean interested) {
-        // Every event reaches the listener on this node; nothing to subscribe to.
+    public void interest(String channel, boolean on) {
+        // Every event reaches the listener on this node; interest only keeps a subscribed stream (and its epoch)
+        // from being swept while idle.
+        if (on) {
+            interested.add(channel);
+        } else {
+            interested.remove(channel);
+        }
     }
 
     /** Drops expired history and idle streams; called periodically by the gateway's housekeeping thread. */
@@ -124,7 +131,8 @@ public final class MemoryEngine implements Engine {
                 stream.expire(settings, now);
                 long idleLimit = settings.historyEnabled() ? settings.historyTtl().toMillis()
                         : IDLE_STREAM_MILLIS_WITHOUT_HISTORY;
-                if (stream.ring.isEmpty() && now - stream.lastPublishMillis > idleLimit) {
+                if (stream.ring.isEmpty() && now - stream.lastPublishMillis > idleLimit
+                        && !interested.contains(entry.getKey())) {
                     stream.removed = true;
                     it.remove();
                 }

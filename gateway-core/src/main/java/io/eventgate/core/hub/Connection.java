@@ -19,7 +19,7 @@ import java.util.Map;
 public final class Connection {
     private final String id;
     private final String userId;
-    private String sessionId;
+    private volatile String sessionId;
     private final VerifiedToken token;
     private final Transport transport;
     private final long connectedAtMillis;
@@ -36,6 +36,8 @@ public final class Connection {
     /** channel -> live events held back while that channel recovers from history; null when none recovers. */
     private Map<String, List<Event>> recovering;
     private boolean recoveryOverflow;
+    /** Set when a resume of the same session took over: this connection's close must not save the session. */
+    private boolean superseded;
 
     /** A mutable stream position; lane thread only. */
     public static final class Position {
@@ -75,8 +77,8 @@ public final class Connection {
      * back (see {@link #recovering}) and false is returned.
      */
     public boolean admits(Event event) {
-        if (closed) {
-            return false;
+        if (closed || !transport.isOpen()) {
+            return false; // not written, so the position must not move past it
         }
         Subscription current = subscriptions.get(event.channel());
         if (current == null) {
@@ -160,6 +162,14 @@ public final class Connection {
 
     public boolean hasPendingAcks() {
         return acks != null && !acks.isEmpty();
+    }
+
+    public boolean superseded() {
+        return superseded;
+    }
+
+    public void supersede() {
+        superseded = true;
     }
 
     public void sessionId(String id) {

@@ -23,6 +23,9 @@ public interface Transport {
     /** Closes with a catalogue code; thread-safe and idempotent. {@code detail} may add to the code's reason. */
     void close(CloseCode code, String detail);
 
+    /** False once the connection is closing or closed: nothing more will be written. */
+    boolean isOpen();
+
     String remoteAddress();
 
     String userAgent();

@@ -103,6 +103,11 @@ class HubTest {
         }
 
         @Override
+        public boolean isOpen() {
+            return closes.isEmpty();
+        }
+
+        @Override
         public String remoteAddress() {
             return "127.0.0.1";
         }

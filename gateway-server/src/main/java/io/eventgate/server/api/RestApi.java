@@ -114,13 +114,13 @@ public final class RestApi {
                 if (path.startsWith(HISTORY_PREFIX) && path.length() > HISTORY_PREFIX.length()) {
                     if (allow(ctx, keepAlive, method, HttpMethod.GET)) {
                         history(ctx, request,
-                                QueryStringDecoder.decodeComponent(path.substring(HISTORY_PREFIX.length())), query,
+                                path.substring(HISTORY_PREFIX.length()), query,
                                 keepAlive);
                     }
                 } else if (path.startsWith(USERS_PREFIX) && path.endsWith(CONNECTIONS_SUFFIX)
                         && path.length() > USERS_PREFIX.length() + CONNECTIONS_SUFFIX.length()) {
-                    String userId = QueryStringDecoder.decodeComponent(
-                            path.substring(USERS_PREFIX.length(), path.length() - CONNECTIONS_SUFFIX.length()));
+                    // QueryStringDecoder.path() is already percent-decoded.
+                    String userId = path.substring(USERS_PREFIX.length(), path.length() - CONNECTIONS_SUFFIX.length());
                     if (allow(ctx, keepAlive, method, HttpMethod.DELETE) && authorized(ctx, request, keepAlive)) {
                         disconnect(ctx, userId, keepAlive);
                     }
@@ -399,7 +399,8 @@ public final class RestApi {
     }
 
     /**
-     * {@code GET /api/v1/history/{channel}?since=<seq>&limit=<n>}: events with seq > since, oldest first. With the API
+     * {@code GET /api/v1/history/{channel}?since=<seq>&epoch=<epoch>&limit=<n>}: events with seq > since, oldest first.
+     * With the API
      * key any channel; with {@code Authorization: Bearer <jwt>} the channels the token may subscribe to.
      * {@code complete:false} says history no longer holds every event after {@code since} (trimmed, or the stream's
      * epoch changed): the caller must reload state from the application.
@@ -431,8 +432,11 @@ public final class RestApi {
         }
         long since;
         int limit;
+        String epoch;
         try {
             since = longParam(query, "since", 0, 0, Long.MAX_VALUE);
+            List<String> epochParam = query.parameters().get("epoch");
+            epoch = epochParam == null || epochParam.isEmpty() ? null : epochParam.get(0);
             limit = (int) longParam(query, "limit", 100, 1, MAX_HISTORY_LIMIT);
         } catch (ProtocolException e) {
             HttpResponses.error(ctx, keepAlive, e.code(), e.getMessage());
@@ -447,7 +451,8 @@ public final class RestApi {
             body.put("channel", channel);
             body.put("epoch", page.epoch());
             body.put("currentSeq", page.currentSeq());
-            body.put("complete", page.complete());
+            // With the caller's epoch, a changed epoch means its position is meaningless: not complete.
+            body.put("complete", page.complete() && (epoch == null || epoch.equals(page.epoch())));
             ArrayNode events = body.putArray("events");
             long last = since;
             for (Event e : page.events()) {
@@ -516,7 +521,16 @@ public final class RestApi {
         ObjectNode delivery = body.putObject("delivery");
         delivery.put("acks", s.acks.sum());
         delivery.put("redeliveries", s.redeliveries.sum());
-        delivery.put("pendingExpired", s.pendingExpired.sum());
+        delivery.put("criticalExpired", s.criticalExpired.sum());
+        if (gateway.pendingStore() instanceof io.eventgate.core.ack.MemoryPendingStore memory) {
+            delivery.put("pendingExpired", memory.expired());
+            delivery.put("pendingEvicted", memory.evicted());
+        } else if (gateway.pendingStore() instanceof io.eventgate.server.persistence.PgPendingStore pg) {
+            delivery.put("pendingExpired", pg.expiredRows());
+        }
+        delivery.put("tokenExpiredCloses", s.tokenExpiredCloses.sum());
+        delivery.put("internalErrors", s.internalErrors.sum());
+        delivery.put("streamGaps", s.streamGaps.sum());
         delivery.put("fallbacks", s.fallbacks.sum());
         delivery.put("recoveries", s.recoveries.sum());
         delivery.put("recoveryFailures", s.recoveryFailures.sum());

@@ -4,6 +4,7 @@ import io.eventgate.core.Gateway;
 import io.eventgate.core.auth.TokenException;
 import io.eventgate.core.auth.TokenVerifier;
 import io.eventgate.core.auth.VerifiedToken;
+import io.eventgate.protocol.ChannelNames;
 import io.eventgate.protocol.ClientMessageDecoder;
 import io.eventgate.protocol.ErrorCode;
 import io.eventgate.server.api.RestApi;
@@ -44,10 +45,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final List<String> allowedOrigins;
     private final int maxFrameBytes;
     private final long maxPendingBytes;
+    private final java.util.function.BooleanSupplier draining;
 
     public HttpRouter(Gateway gateway, TokenVerifier verifier, RestApi api,
                       Map<io.netty.channel.EventLoop, EventLoopLane> lanes, List<String> allowedOrigins,
-                      int maxFrameBytes, long maxPendingBytes) {
+                      int maxFrameBytes, long maxPendingBytes, java.util.function.BooleanSupplier draining) {
+        this.draining = draining;
         this.gateway = gateway;
         this.verifier = verifier;
         this.api = api;
@@ -76,7 +79,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
                          boolean keepAlive) {
         if (request.method() != HttpMethod.GET) {
-            HttpResponses.error(ctx, keepAlive, ErrorCode.METHOD_NOT_ALLOWED, "the WebSocket endpoint takes GET");
+            io.netty.handler.codec.http.FullHttpResponse response = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    io.netty.handler.codec.http.HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    io.netty.buffer.Unpooled.wrappedBuffer(io.eventgate.protocol.ServerMessages.httpError(
+                            ErrorCode.METHOD_NOT_ALLOWED, "the WebSocket endpoint takes GET")));
+            response.headers().set(HttpHeaderNames.ALLOW, "GET")
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+            HttpResponses.send(ctx, keepAlive, response);
+            return;
+        }
+        if (draining.getAsBoolean()) {
+            HttpResponses.error(ctx, false, ErrorCode.UNAVAILABLE, "node is draining; connect to another node");
             return;
         }
         if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
@@ -98,6 +113,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             HttpResponses.error(ctx, false, ErrorCode.UNAUTHORIZED, e.getMessage());
             return;
         }
+        if (ChannelNames.problem(ChannelNames.userChannel(token.userId())) != null) {
+            gateway.stats().authFailures.increment();
+            HttpResponses.error(ctx, false, ErrorCode.UNAUTHORIZED, "token subject cannot be used as a user id"
+                    + " (at most " + ChannelNames.MAX_NAME_LENGTH + " letters, digits and _ - . : @ = + |)");
+            return;
+        }
         List<String> events = null;
         List<String> eventsParam = query.parameters().get("events");
         if (eventsParam != null) {
@@ -116,6 +137,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     }
                     events.add(t);
                 }
+            }
+            if (events.isEmpty()) {
+                events = null; // "?events=" with no type means every type, as without the parameter
             }
         }
         List<String> resumeParam = query.parameters().get("resume");

@@ -106,8 +106,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
                 ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? 1000 : close.statusCode(),
                         null)).addListener(ChannelFutureListener.CLOSE);
             } else if (msg instanceof BinaryWebSocketFrame) {
-                gateway.activity(connection);
-                sendControl(ServerMessages.error(ErrorCode.UNSUPPORTED_FRAME, null, null));
+                gateway.onBinary(connection);
             }
         } finally {
             io.netty.util.ReferenceCountUtil.release(msg);
@@ -242,6 +241,11 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
         closedBy = "server";
         String reason = closeReason.length() > 120 ? closeReason.substring(0, 120) : closeReason;
         channel.writeAndFlush(new CloseWebSocketFrame(code.code(), reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel != null && !closing && channel.isActive();
     }
 
     @Override

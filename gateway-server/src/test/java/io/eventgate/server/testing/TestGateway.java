@@ -132,6 +132,15 @@ public final class TestGateway implements AutoCloseable {
         server.shutdown();
     }
 
+    /** Tokens signed with {@link #SECRET}, for gateways started some other way (e.g. {@link GatewayProcess}). */
+    public static final class Tokens {
+        private final TokenMinter minter = new TokenMinter(SECRET, null, null);
+
+        public String token(String sub, String... channelGrants) {
+            return minter.mint(sub, List.of(channelGrants), Duration.ofHours(1));
+        }
+    }
+
     /** An HTTP response. */
     public record Response(int status, String body, Map<String, List<String>> headers) {
         public JsonNode json() {

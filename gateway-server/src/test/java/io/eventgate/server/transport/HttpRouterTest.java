@@ -70,7 +70,7 @@ class HttpRouterTest {
         EventLoopLane lane = new EventLoopLane(channel.eventLoop(), 1024, gateway);
         RestApi api = new RestApi(gateway, API_KEY, verifier, draining::get, List.of());
         HttpRouter router = new HttpRouter(gateway, verifier, api, Map.of(channel.eventLoop(), lane), List.of(),
-                64 * 1024, 1024 * 1024);
+                64 * 1024, 1024 * 1024, draining::get);
         channel.pipeline()
                 .addLast("close-recorder", new ChannelOutboundHandlerAdapter() {
                     @Override

@@ -1,0 +1,152 @@
+package io.eventgate.server.redis;
+
+import static org.awaitility.Awaitility.await;
+
+import io.eventgate.core.engine.EngineListener;
+import io.eventgate.core.engine.Event;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Helpers for the Redis integration tests: the shared Redis, private throw-away servers, key clean-up. */
+final class RedisTestSupport {
+    static final String SHARED_URL = "redis://127.0.0.1:6379";
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    private RedisTestSupport() {}
+
+    /** A key prefix no other test (or engineer) uses. */
+    static String uniquePrefix() {
+        return "it-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    /** A plain client on the shared Redis (for checks and set-up); close it. */
+    static Plain plain(String url) {
+        RedisClient client = RedisClient.create(url);
+        return new Plain(client, client.connect());
+    }
+
+    record Plain(RedisClient client, StatefulRedisConnection<String, String> connection) implements AutoCloseable {
+        RedisCommands<String, String> sync() {
+            return connection.sync();
+        }
+
+        /** Deletes every key starting with {@code prefix + ":"} (SCAN, never FLUSH). */
+        void deleteByPrefix(String prefix) {
+            ScanCursor cursor = ScanCursor.INITIAL;
+            do {
+                KeyScanCursor<String> page = sync().scan(cursor, ScanArgs.Builder.matches(prefix + ":*").limit(1000));
+                if (!page.getKeys().isEmpty()) {
+                    sync().unlink(page.getKeys().toArray(String[]::new));
+                }
+                cursor = page;
+            } while (!cursor.isFinished());
+        }
+
+        @Override
+        public void close() {
+            connection.close();
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    /** Records what an engine hands its listener. */
+    static final class Recorder implements EngineListener {
+        final List<Event> events = new CopyOnWriteArrayList<>();
+        final List<String> gaps = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onEvent(Event event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onStreamGap(String channel) {
+            gaps.add(channel);
+        }
+
+        List<Event> of(String channel) {
+            List<Event> out = new ArrayList<>();
+            for (Event e : events) {
+                if (e.channel().equals(channel)) {
+                    out.add(e);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** A private redis-server (no persistence) on a random port 20000-30000, for tests that take Redis down. */
+    static final class PrivateRedis implements AutoCloseable {
+        final int port;
+        private Process process;
+
+        PrivateRedis() {
+            this.port = freePort();
+        }
+
+        String url() {
+            return "redis://127.0.0.1:" + port;
+        }
+
+        void start() {
+            try {
+                process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                        "--save", "", "--appendonly", "no")
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot start redis-server", e);
+            }
+            await().atMost(WAIT).ignoreExceptions().until(() -> {
+                try (Plain p = plain(url())) {
+                    return "PONG".equals(p.sync().ping());
+                }
+            });
+        }
+
+        /** Stops the server (SIGTERM: a clean shutdown, nothing saved) and waits for the process to end. */
+        void stop() {
+            if (process != null) {
+                process.destroy();
+                await().atMost(WAIT).until(() -> !process.isAlive());
+                process = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (process != null) {
+                process.destroyForcibly();
+                await().atMost(WAIT).until(() -> !process.isAlive());
+                process = null;
+            }
+        }
+
+        private static int freePort() {
+            for (int i = 0; i < 100; i++) {
+                int candidate = ThreadLocalRandom.current().nextInt(20_000, 30_000);
+                try (ServerSocket socket = new ServerSocket(candidate, 1,
+                        java.net.InetAddress.getByName("127.0.0.1"))) {
+                    socket.setReuseAddress(true);
+                    return candidate;
+                } catch (IOException e) {
+                    // taken: try another
+                }
+            }
+            throw new IllegalStateException("no free port in 20000-30000");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.eventgate.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eventgate.loadtest.scenario.Outcome;
+import io.eventgate.loadtest.scenario.Smoke;
+import io.eventgate.loadtest.server.ServerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The smoke scenario, in-process, against the real gateway jar started as a subprocess with the same java as this
+ * test: 2,000 connections, targeted and broadcast events. Asserts counts only (every connection opened, nothing lost,
+ * duplicated or reordered), never a time: the harness waits for deliveries by count, with generous timeouts, so a
+ * busy machine makes it slower, not red.
+ */
+class SmokeIT {
+    private static final String SECRET = "smoke-it-jwt-secret-0123456789abcdefghij";
+    private static final String API_KEY = "smoke-it-api-key-0123456789";
+
+    @Test
+    @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
+    void smokeScenarioLosesNothingAgainstARealGateway(@TempDir Path logs) throws Exception {
+        Path jar = Path.of("..", "gateway-server", "target", "gateway.jar").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(jar), jar + " is missing: build the project first (mvn -B -q install"
+                + " -DskipTests at the root)");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        int port = ServerProcess.freePorts(19180, 1);
+        ServerProcess gateway = ServerProcess.start(new ServerProcess.Launch(Target.EVENTGATE, jar, java, "512m",
+                List.of(), "node", null, Map.of(), logs, SECRET, API_KEY), port, 0);
+        try {
+            gateway.awaitReady(Duration.ofSeconds(120));
+            Outcome outcome = Smoke.run(Options.parse("smoke", new String[] {
+                    "--url", gateway.baseUrl(),
+                    "--jwt-secret", SECRET,
+                    "--api-key", API_KEY,
+                    "--server-pid", String.valueOf(gateway.pid()),
+                    "--connections", "2000",
+                    "--connect-rate", "1000",
+                    "--connect-timeout", "60s",
+                    "--duration", "10s",
+                    "--rate", "300",
+                    "--broadcasts", "5",
+                    "--drain-timeout", "60s",
+                    "--progress-interval", "5s",
+                    "--no-results"}));
+            JsonNode r = outcome.result();
+            assertEquals(2000, r.at("/connections/opened").asInt(), () -> "connections opened; " + r);
+            assertEquals(0, r.at("/connections/failed").asInt(), "connections failed");
+            assertEquals(0, r.at("/connections/droppedDuringRun").asInt(), "connections dropped");
+            assertEquals(0, r.at("/delivery/publishFailed").asLong(), "publishes failed");
+            assertTrue(r.at("/delivery/expected").asLong() >= 3000 + 5 * 2000L, "expected deliveries: " + r);
+            assertEquals(r.at("/delivery/expected").asLong(), r.at("/delivery/received").asLong(), "received");
+            assertEquals(0, r.at("/delivery/lost").asLong(), "lost");
+            assertEquals(0, r.at("/delivery/duplicates").asLong(), "duplicates");
+            assertEquals(0, r.at("/delivery/orderViolations").asLong(), "order violations");
+            assertTrue(outcome.passed(), () -> "smoke failed: " + outcome.failures());
+        } finally {
+            gateway.stop(Duration.ofSeconds(30));
+        }
+    }
+}
