@@ -160,7 +160,12 @@ public final class RedisIngress implements AutoCloseable {
                             }
                         }
                     });
-                    p.sync().subscribe(publishChannel);
+                    try {
+                        p.sync().subscribe(publishChannel); // Lettuce re-subscribes it after every reconnect
+                    } catch (RedisException e) {
+                        p.close();
+                        throw e;
+                    }
                     pubsub = p;
                     LOG.info("redis ingress started (node {}, channel {}, stream {}, group {})", nodeId,
                             publishChannel, streamKey, group);
@@ -444,9 +449,9 @@ public final class RedisIngress implements AutoCloseable {
         failureLog.warn("redis ingress: publish from {} failed: {}", source, String.valueOf(error.getMessage()));
     }
 
-    private record Parsed(String channel, ObjectNode event, Boolean ack, boolean critical) {}
+    record Parsed(String channel, ObjectNode event, Boolean ack, boolean critical) {}
 
-    private static final class InvalidMessage extends Exception {
+    static final class InvalidMessage extends Exception {
         InvalidMessage(String message) {
             super(message, null, false, false);
         }

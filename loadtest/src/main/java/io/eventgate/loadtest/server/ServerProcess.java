@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 public final class ServerProcess {
     public static final String BENCH_JWT_SECRET = "eventgate-loadtest-jwt-secret-not-for-production";
     public static final String BENCH_API_KEY = "eventgate-loadtest-api-key";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Target target;
     private final Process process;
