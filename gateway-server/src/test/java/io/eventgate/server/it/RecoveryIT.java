@@ -140,6 +140,54 @@ class RecoveryIT {
     }
 
     @Test
+    void clientThatStopsAckingIsClosedAsSlowConsumerAtThePendingCap() {
+        try (TestGateway small = TestGateway.start(Map.of("GATEWAY_MAX_PENDING_PER_CONNECTION", "5"))) {
+            WsClient client = small.connect("slow-acker");
+            for (int i = 0; i < 6; i++) {
+                small.publish("user:slow-acker", "{\"type\":\"transaction\",\"n\":" + i + "}");
+            }
+            assertEquals(4101, client.awaitClose());
+            assertEquals(1, small.get("/api/v1/ws/stats").json().path("closes").path("slowConsumer").asInt());
+        }
+    }
+
+    @Test
+    void criticalEventForUserWithoutConnectionGoesToTheSignedFallbackWebhook() throws Exception {
+        var received = new java.util.concurrent.LinkedBlockingQueue<String[]>();
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/fallback", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            received.add(new String[] {new String(body, java.nio.charset.StandardCharsets.UTF_8),
+                    exchange.getRequestHeaders().getFirst("X-Gateway-Timestamp"),
+                    exchange.getRequestHeaders().getFirst("X-Gateway-Signature")});
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.start();
+        String secret = "fallback-secret-0123456789";
+        try (TestGateway withFallback = TestGateway.start(Map.of("GATEWAY_FALLBACK_WEBHOOK_URL",
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/fallback",
+                "GATEWAY_FALLBACK_WEBHOOK_SECRET", secret))) {
+            JsonNode published = withFallback.post("/api/v1/publish", "{\"user\":\"offline-7\",\"critical\":true,"
+                    + "\"event\":{\"type\":\"fraud\",\"alert\":{\"amount\":50000.00}}}").json();
+            String[] request = received.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            org.junit.jupiter.api.Assertions.assertNotNull(request, "no webhook call");
+            JsonNode body = io.eventgate.protocol.Json.MAPPER.readTree(request[0]);
+            assertEquals("offline-7", body.path("userId").asText());
+            assertEquals("NO_CONNECTION", body.path("reason").asText());
+            assertEquals(published.path("eventId").asText(), body.path("eventId").asText());
+            assertTrue(request[0].contains("\"amount\":50000.00"), request[0]);
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "HmacSHA256"));
+            byte[] expected = mac.doFinal((request[1] + "." + request[0]).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("sha256=" + java.util.HexFormat.of().formatHex(expected), request[2]);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void historyEndpointPagesWithApiKeyAndUserToken() {
         for (int i = 1; i <= 5; i++) {
             gateway.publish("market:h1", "{\"type\":\"trade\",\"n\":" + i + "}");
