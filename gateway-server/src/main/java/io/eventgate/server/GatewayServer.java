@@ -14,7 +14,11 @@ import io.eventgate.core.engine.MemoryEngine;
 import io.eventgate.core.ack.PendingStore;
 import io.eventgate.core.session.MemorySessionStore;
 import io.eventgate.core.session.SessionStore;
+import io.eventgate.core.engine.PublishOptions;
+import io.eventgate.server.outbox.OutboxPoller;
 import io.eventgate.server.persistence.Database;
+import io.eventgate.server.redis.RedisEngine;
+import io.eventgate.server.redis.RedisIngress;
 import io.eventgate.server.persistence.PgPendingStore;
 import io.eventgate.server.persistence.PgSessionStore;
 import io.eventgate.protocol.CloseCode;
@@ -74,11 +78,15 @@ public final class GatewayServer implements AutoCloseable {
     private final String transportName;
     private final WebhookFallback fallback;
     private final Database database;
+    private final RedisIngress ingress;
+    private final OutboxPoller outbox;
 
     private GatewayServer(GatewayConfig config) throws InterruptedException {
         this.config = config;
         Namespaces namespaces = namespaces(config);
-        MemoryEngine engine = new MemoryEngine(namespaces);
+        Engine engine = config.redisUrl() != null
+                ? new RedisEngine(config.redisUrl(), config.redisPrefix(), config.nodeId(), namespaces)
+                : new MemoryEngine(namespaces);
         SessionStore sessions;
         PendingStore pending;
         List<RestApi.HealthComponent> components = new ArrayList<>();
@@ -144,7 +152,9 @@ public final class GatewayServer implements AutoCloseable {
         });
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
-                engine.sweep();
+                if (engine instanceof MemoryEngine memory) {
+                    memory.sweep();
+                }
                 if (sessions instanceof MemorySessionStore memory) {
                     memory.sweep();
                 } else if (sessions instanceof PgSessionStore pg) {
@@ -183,6 +193,13 @@ public final class GatewayServer implements AutoCloseable {
                                 .addLast(PipelineNames.HTTP_ROUTER, router);
                     }
                 });
+        this.ingress = config.redisUrl() == null ? null : new RedisIngress(config.redisUrl(), config.redisPrefix(),
+                config.nodeId(), (channel, event, ack, critical) ->
+                        gateway.publish(channel, event, new PublishOptions(ack, critical)));
+        if (ingress != null) {
+            ingress.start();
+        }
+        this.outbox = database == null ? null : new OutboxPoller(database, gateway, config.outboxPollInterval());
         this.serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
         LOG.info("eventgate listening on {}:{} (transport {}, {} I/O threads, engine {})", config.host(), port(),
                 transportName, threads, engine.describe());
@@ -261,6 +278,12 @@ public final class GatewayServer implements AutoCloseable {
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         LOG.info("shutting down: closing {} connections", gateway.hub().connectionCount());
         serverChannel.close().awaitUninterruptibly();
+        if (ingress != null) {
+            ingress.close();
+        }
+        if (outbox != null) {
+            outbox.close();
+        }
         for (EventLoopLane lane : lanes.values()) {
             lane.execute(() -> lane.closeAll(CloseCode.GOING_AWAY));
         }

@@ -94,7 +94,7 @@ enum Key {
             "PostgreSQL JDBC URL, e.g. `jdbc:postgresql://db:5432/eventgate`; unset = no database."),
     DB_USER("GATEWAY_DB_USER", Kind.STRING, "", "Database user."),
     DB_PASSWORD("GATEWAY_DB_PASSWORD", Kind.SECRET, 0, 0, "", "Database password."),
-    DB_POOL_SIZE("GATEWAY_DB_POOL_SIZE", Kind.INT, 1, 100, "4", "Database connections in the pool."),
+    DB_POOL_SIZE("GATEWAY_DB_POOL_SIZE", Kind.INT, 1, 100, "8", "Database connections in the pool (writers, reads, housekeeping and the outbox listener share it)."),
     DB_BATCH_SIZE("GATEWAY_DB_BATCH_SIZE", Kind.INT, 1, 10_000, "500", "Rows per database write round trip."),
     DB_BUFFER_SIZE("GATEWAY_DB_BUFFER_SIZE", Kind.INT, 100, 10_000_000, "100000",
             "Writes held for retry while the database is unreachable; when full, publishes that need "
