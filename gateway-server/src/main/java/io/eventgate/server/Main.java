@@ -36,32 +36,47 @@ public final class Main {
                                                       connect and print every frame (answers pings)
             """;
 
-    private Main() {}
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> env;
+
+    Main(PrintStream out, PrintStream err, Map<String, String> env) {
+        this.out = out;
+        this.err = err;
+        this.env = env;
+    }
 
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "serve" : args[0];
-        Map<String, String> options = options(args.length == 0 ? new String[0] : Arrays.copyOfRange(args, 1, args.length));
+        int code = new Main(System.out, System.err, System.getenv()).run(args);
+        if (code != 0 || !command.equals("serve")) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command; returns the process exit code ({@code serve} returns 0 and leaves the node running). */
+    int run(String[] args) throws Exception {
+        String command = args.length == 0 ? "serve" : args[0];
         try {
-            int code = switch (command) {
+            Map<String, String> options = options(args.length == 0 ? new String[0]
+                    : Arrays.copyOfRange(args, 1, args.length));
+            return switch (command) {
                 case "serve" -> serve();
                 case "token" -> token(options);
                 case "publish" -> publish(options);
                 case "connect" -> connect(options);
                 case "help", "--help", "-h" -> {
-                    System.out.print(USAGE);
+                    out.print(USAGE);
                     yield 0;
                 }
                 default -> {
-                    System.err.print("unknown command '" + command + "'\n" + USAGE);
+                    err.print("unknown command '" + command + "'\n" + USAGE);
                     yield 2;
                 }
             };
-            if (code != 0 || !command.equals("serve")) {
-                System.exit(code);
-            }
         } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
+            err.println("error: " + e.getMessage());
+            return 2;
         }
     }
 
@@ -79,8 +94,8 @@ public final class Main {
         return map;
     }
 
-    private static int serve() throws InterruptedException {
-        GatewayConfig config = ConfigLoader.load(System.getenv());
+    private int serve() throws InterruptedException {
+        GatewayConfig config = ConfigLoader.load(env);
         if (config.logFormat() == LogFormat.JSON) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
         }
@@ -99,7 +114,7 @@ public final class Main {
         GatewayServer server = GatewayServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "eventgate-shutdown"));
         if (devToken != null) {
-            printDevBanner(System.out, config, server.port(), devToken);
+            printDevBanner(out, config, server.port(), devToken);
         }
         return 0;
     }
@@ -129,11 +144,11 @@ public final class Main {
         out.flush();
     }
 
-    private static int token(Map<String, String> options) {
-        GatewayConfig config = ConfigLoader.load(System.getenv());
+    private int token(Map<String, String> options) {
+        GatewayConfig config = ConfigLoader.load(env);
         String sub = require(options, "sub");
         if (config.jwtSecret() == null) {
-            System.err.println("error: GATEWAY_JWT_SECRET must be set to mint tokens (the gateway verifies HS256"
+            err.println("error: GATEWAY_JWT_SECRET must be set to mint tokens (the gateway verifies HS256"
                     + " tokens with it); tokens for RS256/ES256 are minted by your identity provider");
             return 2;
         }
@@ -144,18 +159,18 @@ public final class Main {
             }
         }
         Duration ttl = io.eventgate.server.config.Durations.parse(options.getOrDefault("ttl", "1h"));
-        System.out.println(new TokenMinter(config.jwtSecret(), config.jwtIssuer(), config.jwtAudience())
+        out.println(new TokenMinter(config.jwtSecret(), config.jwtIssuer(), config.jwtAudience())
                 .mint(sub, channels, ttl));
         return 0;
     }
 
-    private static int publish(Map<String, String> options) throws Exception {
+    private int publish(Map<String, String> options) throws Exception {
         String channel = require(options, "channel");
         String event = require(options, "event");
         String url = options.getOrDefault("url", "http://127.0.0.1:8080");
-        String apiKey = options.getOrDefault("api-key", System.getenv("GATEWAY_API_KEY"));
+        String apiKey = options.getOrDefault("api-key", env.get("GATEWAY_API_KEY"));
         if (apiKey == null) {
-            System.err.println("error: give --api-key or set GATEWAY_API_KEY");
+            err.println("error: give --api-key or set GATEWAY_API_KEY");
             return 2;
         }
         var body = io.eventgate.protocol.Json.MAPPER.createObjectNode();
@@ -163,7 +178,7 @@ public final class Main {
         try {
             body.set("event", io.eventgate.protocol.Json.MAPPER.readTree(event));
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            System.err.println("error: --event is not valid JSON: " + e.getOriginalMessage());
+            err.println("error: --event is not valid JSON: " + e.getOriginalMessage());
             return 2;
         }
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/api/v1/publish"))
@@ -171,11 +186,11 @@ public final class Main {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                 .build(), HttpResponse.BodyHandlers.ofString());
-        System.out.println(response.statusCode() + " " + response.body());
+        out.println(response.statusCode() + " " + response.body());
         return response.statusCode() == 200 ? 0 : 1;
     }
 
-    private static int connect(Map<String, String> options) throws Exception {
+    private int connect(Map<String, String> options) throws Exception {
         String token = require(options, "token");
         String url = options.getOrDefault("url", "ws://127.0.0.1:8080/api/v1/ws");
         if (options.containsKey("events")) {
@@ -191,7 +206,7 @@ public final class Main {
                 if (last) {
                     String text = partial.toString();
                     partial.setLength(0);
-                    System.out.println(text);
+                    out.println(text);
                     if (text.startsWith("{\"type\":\"ping\"")) {
                         ws.sendText("{\"type\":\"pong\"}", true);
                     }
@@ -202,14 +217,14 @@ public final class Main {
 
             @Override
             public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-                System.out.println("closed " + statusCode + " " + reason);
+                out.println("closed " + statusCode + " " + reason);
                 closed.countDown();
                 return null;
             }
 
             @Override
             public void onError(WebSocket ws, Throwable error) {
-                System.err.println("error: " + error);
+                err.println("error: " + error);
                 closed.countDown();
             }
         };
@@ -218,7 +233,7 @@ public final class Main {
                     .header("Authorization", "Bearer " + token)
                     .buildAsync(URI.create(url), listener).join();
         } catch (java.util.concurrent.CompletionException e) {
-            System.err.println("error: could not connect: " + e.getCause());
+            err.println("error: could not connect: " + e.getCause());
             return 1;
         }
         closed.await();

@@ -57,7 +57,10 @@ class SmokeIT {
             assertEquals(0, r.at("/connections/failed").asInt(), "connections failed");
             assertEquals(0, r.at("/connections/droppedDuringRun").asInt(), "connections dropped");
             assertEquals(0, r.at("/delivery/publishFailed").asLong(), "publishes failed");
-            assertTrue(r.at("/delivery/expected").asLong() >= 3000 + 5 * 2000L, "expected deliveries: " + r);
+            assertEquals(5, r.at("/delivery/broadcastEvents").asLong(), "broadcast events");
+            assertTrue(r.at("/delivery/targetedEvents").asLong() >= 2900, "targeted events");
+            assertEquals(r.at("/delivery/targetedEvents").asLong() + 5 * 2000L, r.at("/delivery/expected").asLong(),
+                    () -> "expected deliveries: " + r);
             assertEquals(r.at("/delivery/expected").asLong(), r.at("/delivery/received").asLong(), "received");
             assertEquals(0, r.at("/delivery/lost").asLong(), "lost");
             assertEquals(0, r.at("/delivery/duplicates").asLong(), "duplicates");

@@ -27,6 +27,7 @@ public final class RemoteFleet implements Fleet {
     private Writer toWorker;
     private BufferedReader fromWorker;
     private boolean finished;
+    private Progress last;
 
     public RemoteFleet(FleetSpec spec, List<String> javaCommand) {
         this.spec = spec;
@@ -80,7 +81,11 @@ public final class RemoteFleet implements Fleet {
 
     @Override
     public synchronized Progress progress() throws IOException {
-        return Progress.fromJson(request("progress"));
+        if (finished && last != null) {
+            return last;
+        }
+        last = Progress.fromJson(request("progress"));
+        return last;
     }
 
     @Override

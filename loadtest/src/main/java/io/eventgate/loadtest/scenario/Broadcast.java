@@ -27,6 +27,9 @@ import org.HdrHistogram.Histogram;
  * delivery; and the best step that stayed within the p99 bound.
  */
 public final class Broadcast {
+    /** Phase of the warm-up events (not a step). */
+    static final int WARMUP = 63;
+
     private Broadcast() {}
 
     public static Outcome run(Options o) throws Exception {
@@ -59,10 +62,28 @@ public final class Broadcast {
             Publisher pub = run.publisher(ledger, 1);
             int nodes = run.urls.size();
             long[] nextK = {0};
+            Duration warmup = o.duration("warmup", Duration.ofSeconds(5));
+            run.config.put("warmup", Durations.format(warmup));
+            if (!warmup.isZero() && !steps.isEmpty()) {
+                // JIT and buffer pools warm up at the first step's rate; phase WARMUP is not reported as a step
+                run.phaseLabel("warm-up");
+                long count = Math.max(1, (long) (steps.get(0) * warmup.toMillis() / 1000.0));
+                RateDriver.run(pub, steps.get(0), count, System.nanoTime() + 20_000_000L, (i, due, p) -> {
+                    long k = nextK[0]++;
+                    for (int node = 0; node < nodes; node++) {
+                        p.submit(new PublishItem(node, 0, PublishItem.Kind.CHANNEL, channel, 1, k, WARMUP, due,
+                                run.runId + "-b-" + k));
+                    }
+                }, () -> false);
+                pub.awaitIdle(drain);
+                run.awaitReceived(ledger::expectedTotal, drain);
+            }
             ArrayNode stepResults = run.result.putArray("steps");
             double bestDeliveries = -1;
             int bestStep = -1;
             long droppedBefore = 0;
+            long droppedInWarmup = run.progress().closedUnexpectedly();
+            droppedBefore = droppedInWarmup;
             for (int j = 0; j < steps.size() && j < 60; j++) {
                 double rate = steps.get(j);
                 int phase = j;
