@@ -97,7 +97,7 @@ class ConfigLoaderTest {
                     () -> assertNull(c.dbUrl()),
                     () -> assertNull(c.dbUser()),
                     () -> assertNull(c.dbPassword()),
-                    () -> assertEquals(4, c.dbPoolSize()),
+                    () -> assertEquals(8, c.dbPoolSize()),
                     () -> assertEquals(500, c.dbBatchSize()),
                     () -> assertEquals(100_000, c.dbBufferSize()),
                     () -> assertTrue(c.nodeId().matches("node-[a-z0-9]{8}"), c.nodeId()),
