@@ -6,6 +6,7 @@
 # the same way when --start-gateway asks for a local eventgate, runs `npm install` in loadtest/peers
 # when a Node peer (--target ws|socketio) is to be started, then runs the harness.
 # EVENTGATE_LOADTEST_JAVA_OPTS replaces the harness JVM options (default -Xmx3g).
+# EVENTGATE_LOADTEST_NO_BUILD=1 skips the staleness checks and uses the jars as they are (they must exist).
 set -euo pipefail
 
 # shellcheck source=SCRIPTDIR/lib/common.sh
@@ -45,7 +46,8 @@ loadtest_stale() {
   return 1
 }
 
-if reason=$(loadtest_stale); then
+no_build=${EVENTGATE_LOADTEST_NO_BUILD:-0}
+if [[ $no_build != 1 ]] && reason=$(loadtest_stale); then
   find_maven
   eg_log "building $jar ($reason): mvn -B -q -pl loadtest -am package -DskipTests"
   (cd "$root" && "$MVN" -B -q -pl loadtest -am package -DskipTests >&2) || {
@@ -57,8 +59,10 @@ fi
 if [[ $command != report && $command != worker ]] && ((start_server)); then
   case $target in
     eventgate)
-      find_maven
-      ensure_gateway_jar
+      if [[ $no_build != 1 ]]; then
+        find_maven
+        ensure_gateway_jar
+      fi
       ;;
     ws | socketio)
       if ! eg_have node || ! eg_have npm; then

@@ -217,6 +217,9 @@ public final class Gateway implements AutoCloseable {
             int[] dropped = new int[1];
             List<Event> due = connection.acks().due(nowMillis, settings.ackTimeout().toMillis(),
                     settings.maxRedeliveries(), settings.pendingTtl().toMillis(), dropped);
+            if (dropped[0] > 0) {
+                stats.ackTrackingExpired.add(dropped[0]);
+            }
             for (Event event : due) {
                 stats.redeliveries.increment();
                 connection.transport().sendControl(redelivered(event));
@@ -540,6 +543,14 @@ public final class Gateway implements AutoCloseable {
         if (problem != null) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "channel: " + problem);
         }
+        String owner = ownerOf(channel);
+        if (owner != null && !pending.accepting()
+                && (options.ack() != null ? options.ack() : namespaces.ofChannel(channel).ackRequired())) {
+            // Refuse before sequencing, so a 503 never follows an event that was already delivered.
+            stats.publishFailures.increment();
+            return CompletableFuture.failedFuture(new io.eventgate.core.engine.EngineUnavailableException(
+                    "durable store buffer full (database unreachable)"));
+        }
         return engine.publish(channel, event, options).thenCompose(this::afterSequenced).whenComplete((e, error) -> {
             if (error == null) {
                 stats.eventsPublished.increment();
@@ -558,7 +569,7 @@ public final class Gateway implements AutoCloseable {
         if (owner == null) {
             return CompletableFuture.completedFuture(event);
         }
-        if (event.critical() && !hub.hasConnections(owner)) {
+        if (event.critical() && fallback != FallbackNotifier.NONE && !hub.hasConnections(owner)) {
             stats.fallbacks.increment();
             fallback.notify(owner, event, FallbackNotifier.Reason.NO_CONNECTION);
         }
@@ -572,7 +583,7 @@ public final class Gateway implements AutoCloseable {
     public void expirePending() {
         for (PendingStore.Expired expired : pending.expire(clock.getAsLong())) {
             stats.criticalExpired.increment();
-            if (expired.event().critical()) {
+            if (expired.event().critical() && fallback != FallbackNotifier.NONE) {
                 stats.fallbacks.increment();
                 fallback.notify(expired.userId(), expired.event(), FallbackNotifier.Reason.NOT_ACKNOWLEDGED);
             }

@@ -23,6 +23,8 @@ public final class GatewayStats {
     public final LongAdder acks = new LongAdder();
     public final LongAdder streamGaps = new LongAdder();
     public final LongAdder tokenExpiredCloses = new LongAdder();
+    /** Events a connection stopped tracking unacknowledged at the pending TTL. */
+    public final LongAdder ackTrackingExpired = new LongAdder();
     public final LongAdder internalErrors = new LongAdder();
     public final LongAdder redeliveries = new LongAdder();
     public final LongAdder criticalExpired = new LongAdder();

@@ -172,7 +172,26 @@ public final class GatewayServer implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.SECONDS);
 
+        this.ingress = config.redisUrl() == null ? null : new RedisIngress(config.redisUrl(), config.redisPrefix(),
+                config.nodeId(), (channel, event, ack, critical) ->
+                        gateway.publish(channel, event, new PublishOptions(ack, critical)));
+        if (ingress != null) {
+            ingress.start();
+        }
+        this.outbox = database == null ? null : new OutboxPoller(database, gateway, config.outboxPollInterval());
         RestApi api = new RestApi(gateway, config.apiKey(), verifier, draining::get, components);
+        if (sessions instanceof PgSessionStore pgSessions && pending instanceof PgPendingStore pgPending) {
+            api.addStatsSource("database", () -> java.util.Map.of(
+                    "sessionWriter", pgSessions.writerStats(), "pendingWriter", pgPending.writerStats()));
+        }
+        if (outbox != null) {
+            api.addStatsSource("outbox", () -> java.util.Map.of("published", outbox.published(),
+                    "invalid", outbox.invalid(), "failures", outbox.failures()));
+        }
+        if (ingress != null) {
+            api.addStatsSource("redisIngress", () -> java.util.Map.of("published", ingress.published(),
+                    "duplicates", ingress.duplicates(), "invalid", ingress.invalid(), "failures", ingress.failures()));
+        }
         HttpRouter router = new HttpRouter(gateway, verifier, api, lanes, config.allowedOrigins(),
                 config.maxFrameBytes(), config.maxPendingBytes(), draining::get);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -193,13 +212,6 @@ public final class GatewayServer implements AutoCloseable {
                                 .addLast(PipelineNames.HTTP_ROUTER, router);
                     }
                 });
-        this.ingress = config.redisUrl() == null ? null : new RedisIngress(config.redisUrl(), config.redisPrefix(),
-                config.nodeId(), (channel, event, ack, critical) ->
-                        gateway.publish(channel, event, new PublishOptions(ack, critical)));
-        if (ingress != null) {
-            ingress.start();
-        }
-        this.outbox = database == null ? null : new OutboxPoller(database, gateway, config.outboxPollInterval());
         this.serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
         LOG.info("eventgate listening on {}:{} (transport {}, {} I/O threads, engine {})", config.host(), port(),
                 transportName, threads, engine.describe());

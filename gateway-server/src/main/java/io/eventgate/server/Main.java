@@ -105,9 +105,19 @@ public final class Main {
         }
         String devToken = null;
         if (config.developmentMode()) {
-            config = config.withGeneratedSecrets(TokenMinter.randomSecret(), TokenMinter.randomSecret());
+            String secret = TokenMinter.randomSecret();
+            String apiKey = TokenMinter.randomSecret();
+            if (config.redisUrl() != null) {
+                // Nodes sharing a Redis share their development credentials: a printed token works on every node.
+                String[] shared = io.eventgate.server.redis.DevCredentials.share(config.redisUrl(),
+                        config.redisPrefix(), secret, apiKey);
+                secret = shared[0];
+                apiKey = shared[1];
+            }
+            config = config.withGeneratedSecrets(secret, apiKey);
             log.warn("DEVELOPMENT MODE: no GATEWAY_JWT_SECRET, GATEWAY_JWT_PUBLIC_KEY_FILE or GATEWAY_API_KEY set;"
-                    + " generated a random JWT secret and API key for this run only");
+                    + " using a random JWT secret and API key ({})", config.redisUrl() != null
+                    ? "shared through Redis by every development node with the same prefix" : "for this run only");
             devToken = new TokenMinter(config.jwtSecret(), config.jwtIssuer(), config.jwtAudience())
                     .mint("demo", List.of("public:*", "market:*"), Duration.ofHours(24));
         }
@@ -124,7 +134,7 @@ public final class Main {
         String http = "http://" + host + ":" + port;
         String ws = "ws://" + host + ":" + port + "/api/v1/ws";
         out.println();
-        out.println("=== eventgate is running (development mode: credentials below are random, for this run only) ===");
+        out.println("=== eventgate is running (development mode: the credentials below are random, not for production) ===");
         out.println("JWT secret : " + config.jwtSecret());
         out.println("API key    : " + config.apiKey());
         out.println("Token      : " + token + "   (user \"demo\", 24h)");

@@ -52,7 +52,7 @@ public final class ProcStats {
     }
 
     /** Host CPU counters from the first line of /proc/stat (ticks). */
-    public record HostCpu(long steal, long total) {
+    public record HostCpu(long steal, long total, long idle) {
         public static HostCpu now() {
             try {
                 String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
@@ -62,10 +62,17 @@ public final class ProcStats {
                     total += Long.parseLong(f[i]);
                 }
                 long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
-                return new HostCpu(steal, total);
+                long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                return new HostCpu(steal, total, idle);
             } catch (IOException | RuntimeException e) {
-                return new HostCpu(0, 0);
+                return new HostCpu(0, 0, 0);
             }
+        }
+
+        /** CPU seconds all processes of the host used between {@code earlier} and this (not idle, not stolen). */
+        public double busySecondsSince(HostCpu earlier) {
+            long busy = (total - earlier.total) - (idle - earlier.idle) - (steal - earlier.steal);
+            return busy / (double) CLK_TCK;
         }
 
         /** Steal time between {@code earlier} and this, as a percentage of all CPU time. */
@@ -136,6 +143,15 @@ public final class ProcStats {
             return Long.parseLong(out.get(0).trim());
         } catch (Exception e) {
             return 100;
+        }
+    }
+
+    /** The 1-minute load average, or -1. */
+    public static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

@@ -26,6 +26,11 @@ public interface PendingStore extends AutoCloseable {
     /** Removes expired entries and returns only the critical ones among them (for the fallback webhook). */
     List<Expired> expire(long nowMillis);
 
+    /** False when an append would be refused now (its bounded buffer is full): publish fails before sequencing. */
+    default boolean accepting() {
+        return true;
+    }
+
     default boolean healthy() {
         return true;
     }

@@ -58,6 +58,7 @@ public final class TokenVerifier {
     private final TokenAlgorithm algorithm;
     private final JWTVerifier verifier;
     private final String algorithmNotAllowedMessage;
+    private final java.time.Duration leeway;
 
     /**
      * @param settings key, optional issuer/audience and leeway
@@ -78,6 +79,7 @@ public final class TokenVerifier {
                     ? Algorithm.RSA256((RSAPublicKey) key, null)
                     : Algorithm.ECDSA256((ECPublicKey) key, null);
         }
+        this.leeway = java.time.Duration.ofSeconds(ceilSeconds(settings.leeway()));
         Verification v = JWT.require(jwtAlgorithm).acceptLeeway(ceilSeconds(settings.leeway()));
         if (settings.issuer() != null) {
             v = v.withIssuer(settings.issuer());
@@ -136,7 +138,10 @@ public final class TokenVerifier {
         if (sub == null || !sub.isTextual() || sub.textValue().isBlank()) {
             throw new TokenException(Reason.MISSING_SUBJECT, MSG_MISSING_SUBJECT);
         }
-        return new VerifiedToken(sub.textValue(), channels(payload.get("channels")), jwt.getExpiresAtAsInstant());
+        // The connection lives as long as the handshake would still accept the token: exp plus the leeway.
+        java.time.Instant exp = jwt.getExpiresAtAsInstant();
+        return new VerifiedToken(sub.textValue(), channels(payload.get("channels")),
+                exp == null ? null : exp.plus(leeway));
     }
 
     private static TokenException claimFailure(String claim) {

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param userId        the {@code sub} claim (non-blank)
  * @param channelGrants the {@code channels} claim; empty when the token has none (immutable)
- * @param expiresAt     the {@code exp} claim, or {@code null} if the token does not expire
+ * @param expiresAt     when the token stops being accepted: its {@code exp} claim plus the configured leeway, or
+ *                      {@code null} if the token does not expire
  */
 public record VerifiedToken(String userId, List<String> channelGrants, Instant expiresAt) {
 

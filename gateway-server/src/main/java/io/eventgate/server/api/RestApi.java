@@ -35,7 +35,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +56,7 @@ public final class RestApi {
     private final byte[] apiKey;
     private final BooleanSupplier draining;
     private final List<HealthComponent> components;
+    private final Map<String, Supplier<Map<String, Object>>> statsSources = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final io.eventgate.core.auth.TokenVerifier verifier;
     public static final int MAX_HISTORY_LIMIT = 1000;
     private static final String HISTORY_PREFIX = "/api/v1/history/";
@@ -529,6 +532,7 @@ public final class RestApi {
             delivery.put("pendingExpired", pg.expiredRows());
         }
         delivery.put("tokenExpiredCloses", s.tokenExpiredCloses.sum());
+        delivery.put("ackTrackingExpired", s.ackTrackingExpired.sum());
         delivery.put("internalErrors", s.internalErrors.sum());
         delivery.put("streamGaps", s.streamGaps.sum());
         delivery.put("fallbacks", s.fallbacks.sum());
@@ -536,7 +540,16 @@ public final class RestApi {
         delivery.put("recoveryFailures", s.recoveryFailures.sum());
         delivery.put("resumeUnknown", s.resumeUnknown.sum());
         delivery.put("replayed", s.replayed.sum());
+        for (Map.Entry<String, Supplier<Map<String, Object>>> source : statsSources.entrySet()) {
+            ObjectNode node = body.putObject(source.getKey());
+            source.getValue().get().forEach((k, v) -> node.putPOJO(k, v));
+        }
         HttpResponses.json(ctx, keepAlive, HttpResponseStatus.OK, ServerMessages.bytes(body));
+    }
+
+    /** Adds a named group of counters to {@code GET /api/v1/ws/stats} (database writers, outbox, Redis ingress). */
+    public void addStatsSource(String name, Supplier<Map<String, Object>> counters) {
+        statsSources.put(name, counters);
     }
 
     private void ready(ChannelHandlerContext ctx, boolean keepAlive) {

@@ -31,13 +31,14 @@ enum Key {
     API_KEY("GATEWAY_API_KEY", Kind.SECRET, 16, 0, "",
             "Key that publishers must send to the REST API; at least 16 characters."),
     HEARTBEAT_INTERVAL("GATEWAY_HEARTBEAT_INTERVAL", Kind.DURATION, 1_000, 3_600_000L, "30s",
-            "How often the server pings idle WebSocket connections."),
+            "How often the server pings every WebSocket connection, active or not (`{\"type\":\"ping\"}`)."),
     IDLE_TIMEOUT("GATEWAY_IDLE_TIMEOUT", Kind.DURATION, 1, Long.MAX_VALUE, "75s",
             "A connection that sends nothing (not even a pong) for this long is closed; "
                     + "must be greater than GATEWAY_HEARTBEAT_INTERVAL."),
     ALLOWED_ORIGINS("GATEWAY_ALLOWED_ORIGINS", Kind.LIST, "",
-            "Comma-separated WebSocket/CORS origins such as `https://app.example.com`, or `*`; "
-                    + "empty = any origin allowed."),
+            "Origins allowed to open a WebSocket, such as `https://app.example.com`, or `*`; empty = any origin "
+                    + "allowed. Checked at the WebSocket handshake only (a request without `Origin` is always "
+                    + "allowed); the REST API sends no CORS headers."),
     MAX_FRAME_SIZE("GATEWAY_MAX_FRAME_SIZE", Kind.SIZE, Sizes.KIB, 16 * Sizes.MIB, "64KiB",
             "Largest WebSocket frame (message) accepted from a client."),
     MAX_BODY_SIZE("GATEWAY_MAX_BODY_SIZE", Kind.SIZE, Sizes.KIB, 64 * Sizes.MIB, "1MiB",

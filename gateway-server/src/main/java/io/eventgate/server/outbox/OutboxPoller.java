@@ -49,6 +49,8 @@ public final class OutboxPoller implements AutoCloseable {
     private final LongAdder invalid = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private Connection listenConnection;
+    private static final long CLEANUP_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+    private long lastCleanupNanos = System.nanoTime();
 
     public OutboxPoller(Database database, Gateway gateway, Duration pollInterval) {
         this.database = database;
@@ -73,6 +75,10 @@ public final class OutboxPoller implements AutoCloseable {
                 do {
                     n = round();
                 } while (n == BATCH && running);
+                if (System.nanoTime() - lastCleanupNanos > CLEANUP_INTERVAL_NANOS) {
+                    lastCleanupNanos = System.nanoTime();
+                    cleanup();
+                }
                 backoff = 100;
                 waitFor(pollMillis);
             } catch (SQLException | RuntimeException e) {
@@ -149,6 +155,13 @@ public final class OutboxPoller implements AutoCloseable {
             published.add(done.size());
             invalid.add(bad.size());
             return done.size() + bad.size() == taken ? taken : 0;
+        }
+    }
+
+    /** Published rows are kept a day for inspection, then deleted; the table stays bounded. */
+    private void cleanup() throws SQLException {
+        try (Connection c = database.connection(); Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM gateway_outbox WHERE published_at < now() - interval '1 day'");
         }
     }
 

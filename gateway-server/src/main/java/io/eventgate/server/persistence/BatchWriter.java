@@ -440,6 +440,11 @@ public final class BatchWriter<T> implements AutoCloseable {
         return queue.size();
     }
 
+    /** Whether a submit would be accepted now (the queue has room). */
+    public boolean hasRoom() {
+        return queue.remainingCapacity() > 0;
+    }
+
     public String name() {
         return name;
     }

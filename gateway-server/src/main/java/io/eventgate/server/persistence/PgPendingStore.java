@@ -388,6 +388,11 @@ public final class PgPendingStore implements PendingStore {
     }
 
     /** The writer (its counters: rows written, batches, retries, degraded accepts, buffer-full refusals). */
+    @Override
+    public boolean accepting() {
+        return writer.hasRoom();
+    }
+
     public BatchWriter<?> writer() {
         return writer;
     }

@@ -75,6 +75,11 @@ public final class PgSessionStore implements SessionStore {
     static final String MARK_STALE = "UPDATE websocket_connections SET status = 'STALE' WHERE connection_id IN ("
             + "SELECT connection_id FROM websocket_connections WHERE status = 'CONNECTED' AND last_activity < ? "
             + "LIMIT ? FOR UPDATE SKIP LOCKED)";
+    /** How long lifecycle rows of closed (DISCONNECTED or STALE) connections are kept. */
+    static final Duration CONNECTION_RETENTION = Duration.ofDays(7);
+    static final String DELETE_OLD_CONNECTIONS = "DELETE FROM websocket_connections WHERE connection_id IN ("
+            + "SELECT connection_id FROM websocket_connections WHERE status <> 'CONNECTED' AND last_activity < ?"
+            + " LIMIT ? FOR UPDATE SKIP LOCKED)";
     static final String DELETE_SESSIONS = "DELETE FROM websocket_sessions WHERE session_id IN ("
             + "SELECT session_id FROM websocket_sessions WHERE saved_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)";
 
@@ -208,6 +213,8 @@ public final class PgSessionStore implements SessionStore {
         try {
             stale = chunked(MARK_STALE, nowMillis - staleAfter.toMillis());
             deleted = chunked(DELETE_SESSIONS, nowMillis - ttlMillis);
+            // Lifecycle rows of closed connections are kept for CONNECTION_RETENTION, then deleted.
+            chunked(DELETE_OLD_CONNECTIONS, nowMillis - CONNECTION_RETENTION.toMillis());
         } catch (SQLException | RuntimeException e) {
             LOG.warn("session sweep failed: {}", Database.summarize(e));
         }

@@ -88,10 +88,10 @@ public final class EventLoopLane implements Lane {
         try {
             for (Subscription s : subscribers) {
                 Connection connection = s.connection();
-                if (!gateway.admit(connection, event, now)) {
+                WebSocketSession session = (WebSocketSession) connection.transport();
+                if (!session.hasRoomFor(event.json().length + 10) || !gateway.admit(connection, event, now)) {
                     continue;
                 }
-                WebSocketSession session = (WebSocketSession) connection.transport();
                 if (frame == null) {
                     frame = WebSocketFrames.text(session.alloc(), event.json());
                 }

@@ -48,6 +48,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
     private int laneIndex = -1;
     private boolean dirty;
     private volatile boolean closing;
+    private volatile boolean closeRequested;
     private int closeCode = -1;
     private String closeReason;
     private String closedBy;
@@ -98,7 +99,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
                 gateway.activity(connection);
             } else if (msg instanceof CloseWebSocketFrame close) {
                 if (closeCode < 0) {
-                    closeCode = close.statusCode();
+                    closeCode = close.statusCode() < 0 ? 1005 : close.statusCode(); // 1005: no status received
                     closeReason = close.reasonText();
                     closedBy = "client";
                 }
@@ -186,6 +187,23 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
      * Writes a retained duplicate of a shared frame (the caller keeps its reference). Returns false and closes
      * the connection as a slow consumer when its queued bytes exceed the cap.
      */
+    /**
+     * Loop thread. Whether a frame of {@code bytes} fits under the per-connection cap; if not, the connection is closed
+     * as a slow consumer (checked before the event is admitted, so its position does not move past it).
+     */
+    boolean hasRoomFor(int bytes) {
+        ChannelOutboundBuffer out = channel == null ? null : channel.unsafe().outboundBuffer();
+        if (out == null || closing) {
+            return false;
+        }
+        if (out.totalPendingWriteBytes() + bytes > maxPendingBytes) {
+            gateway.stats().slowConsumerCloses.increment();
+            close(CloseCode.SLOW_CONSUMER, "more than " + maxPendingBytes + " bytes queued");
+            return false;
+        }
+        return true;
+    }
+
     boolean writeShared(ByteBuf frame, Event event) {
         if (closing) {
             return false;
@@ -229,6 +247,8 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (!channel.eventLoop().inEventLoop()) {
+            // Stop admitting events at once (isOpen() turns false), so no later event overtakes the close.
+            closeRequested = true;
             channel.eventLoop().execute(() -> close(code, detail));
             return;
         }
@@ -245,7 +265,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public boolean isOpen() {
-        return channel != null && !closing && channel.isActive();
+        return channel != null && !closing && !closeRequested && channel.isActive();
     }
 
     @Override

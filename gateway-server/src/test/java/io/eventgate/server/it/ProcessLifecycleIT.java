@@ -56,6 +56,28 @@ class ProcessLifecycleIT {
         }
     }
 
+    @Test
+    void developmentNodesSharingRedisShareTheirCredentials() throws Exception {
+        Map<String, String> env = Map.of("GATEWAY_JWT_SECRET", "", "GATEWAY_API_KEY", "",
+                "GATEWAY_REDIS_URL", "redis://127.0.0.1:6379",
+                "GATEWAY_REDIS_PREFIX", "it-dev-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        try (GatewayProcess a = GatewayProcess.start(GatewayProcess.freePort(), env);
+             GatewayProcess b = GatewayProcess.start(GatewayProcess.freePort(), env)) {
+            String tokenFromA = line(a.log(), "Token      : ").split("\\s+")[0];
+            assertEquals(line(a.log(), "API key    : "), line(b.log(), "API key    : "));
+            WsClient onB = WsClient.connect(b.wsUri("/api/v1/ws"), tokenFromA);
+            assertEquals("demo", onB.awaitType("connected").path("userId").asText());
+            var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                    .newBuilder(a.httpUri("/api/v1/publish")).header("X-API-Key", line(a.log(), "API key    : ").trim())
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"user\":\"demo\",\"event\":{\"type\":\"across\"}}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals("across", onB.awaitType("across").path("type").asText());
+            onB.close();
+        }
+    }
+
     private static String line(String log, String prefix) {
         for (String l : log.split("\n")) {
             if (l.startsWith(prefix)) {

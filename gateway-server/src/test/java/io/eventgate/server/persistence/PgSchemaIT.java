@@ -42,7 +42,7 @@ class PgSchemaIT {
             assertTrue(indexes.containsAll(List.of("websocket_connections_status_activity",
                     "websocket_pending_events_unacked", "websocket_pending_events_expires",
                     "websocket_sessions_saved_at")), indexes.toString());
-            assertEquals("1", testDb.value("SELECT max(version) FROM flyway_schema_history WHERE success"));
+            assertEquals("2", testDb.value("SELECT max(version) FROM flyway_schema_history WHERE success"));
             // payload is TEXT (exact bytes), the subscription columns JSONB
             assertEquals("text", testDb.value("SELECT data_type FROM information_schema.columns "
                     + "WHERE table_name = 'websocket_pending_events' AND column_name = 'payload'"));

@@ -231,7 +231,8 @@ public final class ReportWriter {
             return;
         }
         md.append("| run | target | connections | heap B/conn | RSS B/conn | server CPU ms/s per 1,000 conns |"
-                + " heartbeats answered | client CPU % | steal % | dropped |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                + " heartbeats answered | client CPU % | steal % | other procs CPU % | dropped |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (ObjectNode r : runs) {
             md.append("| ").append(runId(r)).append(" | ").append(r.path("target").asText()).append(" | ")
                     .append(r.at("/connections/opened").asInt()).append(" | ")
@@ -241,6 +242,7 @@ public final class ReportWriter {
                     .append(r.at("/window/heartbeatsAnswered").asLong()).append(" | ")
                     .append(num(r.at("/window/clientCpuPercentOfOneCore"), 1)).append(" | ")
                     .append(num(r.at("/window/stealPercent"), 2)).append(" | ")
+                    .append(num(r.at("/window/otherProcessesCpuPercentOfOneCore"), 0)).append(" | ")
                     .append(r.at("/connections/droppedDuringRun").asLong()).append(" |\n");
         }
         List<ObjectNode> latest = latestPer(runs, r -> r.path("target").asText());
@@ -266,8 +268,8 @@ public final class ReportWriter {
             return;
         }
         md.append("| run | target | mode | users | offered ev/s | published ev/s | p50 ms | p95 ms | p99 ms | max ms |"
-                + " lost | dup | order | server µs/event | server CPU % | client CPU % | steal % |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + " lost | dup | order | server µs/event | server CPU % | client CPU % | steal % | other procs CPU % |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (ObjectNode r : runs) {
             md.append("| ").append(runId(r)).append(" | ").append(r.path("target").asText()).append(" | ")
                     .append(r.at("/config/publishMode").asText()).append(" | ")
@@ -284,7 +286,8 @@ public final class ReportWriter {
                     .append(num(r.at("/window/serverCpuMicrosPerDelivery"), 2)).append(" | ")
                     .append(num(r.at("/window/serverCpuPercentOfOneCore"), 1)).append(" | ")
                     .append(num(r.at("/window/clientCpuPercentOfOneCore"), 1)).append(" | ")
-                    .append(num(r.at("/window/stealPercent"), 2)).append(" |\n");
+                    .append(num(r.at("/window/stealPercent"), 2)).append(" | ")
+                    .append(num(r.at("/window/otherProcessesCpuPercentOfOneCore"), 0)).append(" |\n");
         }
         List<ObjectNode> latest = latestPer(runs, r -> r.path("target").asText() + "/"
                 + r.at("/config/publishMode").asText() + "/" + r.at("/config/rate").asText());
@@ -369,7 +372,7 @@ public final class ReportWriter {
         for (ObjectNode r : latest) {
             md.append("Steps of ").append(runId(r)).append(" (").append(r.path("target").asText()).append("):\n\n");
             md.append("| ev/s | deliveries/s | p50 ms | p99 ms | max ms | spread p50 ms | lost | server µs/delivery |"
-                    + " server CPU % | client CPU % |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                    + " server CPU % | client CPU % | other procs CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (JsonNode s : r.path("steps")) {
                 md.append("| ").append(fmt(s.path("eventsPerSec").asDouble(), 0)).append(" | ")
                         .append(num(s.path("deliveriesPerSec"), 0)).append(" | ")
@@ -380,7 +383,8 @@ public final class ReportWriter {
                         .append(s.path("lost").asLong()).append(" | ")
                         .append(num(s.at("/window/serverCpuMicrosPerDelivery"), 2)).append(" | ")
                         .append(num(s.at("/window/serverCpuPercentOfOneCore"), 1)).append(" | ")
-                        .append(num(s.at("/window/clientCpuPercentOfOneCore"), 1)).append(" |\n");
+                        .append(num(s.at("/window/clientCpuPercentOfOneCore"), 1)).append(" | ")
+                        .append(num(s.at("/window/otherProcessesCpuPercentOfOneCore"), 0)).append(" |\n");
             }
             md.append('\n');
         }

@@ -390,6 +390,11 @@ public final class Run implements AutoCloseable {
         w.put("clientCpuSeconds", Json.round3(ccpu));
         w.put("clientCpuPercentOfOneCore", Json.round3(100 * ccpu / seconds));
         w.put("stealPercent", b.host().stealPercentSince(a.host()));
+        // CPU used by everything else on the host (other jobs compete with server and clients for the same cores)
+        double busy = b.host().busySecondsSince(a.host());
+        double ours = ccpu + (a.serverCpu() >= 0 && b.serverCpu() >= 0 ? (b.serverCpu() - a.serverCpu()) / 1e9 : 0);
+        w.put("otherProcessesCpuPercentOfOneCore", Json.round3(Math.max(0, 100 * (busy - ours) / seconds)));
+        w.put("loadAverage1m", ProcStats.loadAverage());
         w.put("deliveries", deliveries);
         return w;
     }

@@ -66,8 +66,11 @@ public final class ServerProcess {
             }
             cmd.add("-Xmx" + l.heap());
             cmd.addAll(l.jvmOptions());
+            // run a private copy: a rebuild of the jar during the run (other work on this tree) cannot affect it
+            Path copy = l.logDir().resolve("gateway-" + port + ".jar");
+            Files.copy(l.gatewayJar(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             cmd.add("-jar");
-            cmd.add(l.gatewayJar().toString());
+            cmd.add(copy.toAbsolutePath().toString());
             cmd.add("serve");
             env.put("GATEWAY_HOST", "127.0.0.1");
             env.put("GATEWAY_PORT", String.valueOf(port));
