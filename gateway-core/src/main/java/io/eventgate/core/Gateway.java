@@ -150,11 +150,18 @@ public final class Gateway implements AutoCloseable {
         saveSession(connection);
     }
 
-    /** Records each channel's current position as the connection's starting point (so a resume can prove no gap). */
+    /**
+     * Records each channel's current position as the connection's starting point (so a resume can prove no gap),
+     * then saves the session: a session saved without a position could never be recovered after a crash.
+     */
     private void initPositions(Connection connection, List<String> channels) {
         for (String channel : channels) {
-            engine.position(channel).thenAccept(p -> connection.transport().lane().execute(() ->
-                    connection.initPosition(channel, p.seq(), p.epoch())));
+            engine.position(channel).thenAccept(p -> connection.transport().lane().execute(() -> {
+                if (!connection.isClosed()) {
+                    connection.initPosition(channel, p.seq(), p.epoch());
+                    saveSession(connection);
+                }
+            }));
         }
     }
 
@@ -488,6 +495,9 @@ public final class Gateway implements AutoCloseable {
                     }
                     connection.transport().sendControl(subscribed ? ServerMessages.subscribed(ref, states)
                             : ServerMessages.unsubscribed(ref, states));
+                    if (!positions.isEmpty()) {
+                        saveSession(connection); // now with the new channels' starting positions
+                    }
                 }));
     }
 

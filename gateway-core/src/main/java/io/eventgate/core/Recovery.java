@@ -219,11 +219,13 @@ final class Recovery {
                     replay.add(e);
                 }
             }
+            lastReplayed.put(channel, page.currentSeq());
         } else {
+            // Nothing replayed: every held live event is delivered (the pending-store read may predate an event that
+            // history already holds, so skipping held events up to currentSeq could lose it).
             connection.dropPosition(channel);
         }
         connection.advance(channel, page.currentSeq(), page.epoch());
-        lastReplayed.put(channel, page.currentSeq());
     }
 
     private void finish(Connection connection, Map<String, StreamPosition> positions, Map<String, HistoryPage> pages,

@@ -3,6 +3,7 @@ package io.eventgate.server.cluster;
 import static io.eventgate.server.cluster.ClusterSupport.WAIT;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,11 +14,16 @@ import io.eventgate.server.redis.RedisEngine;
 import io.eventgate.server.testing.TestGateway;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -199,5 +205,56 @@ class ClusterIT {
         System.out.println("ClusterIT: PUBLISH claims by node " + claimsByNode + "; events sequenced by node "
                 + sequencedByNode);
         client.close();
+    }
+
+    /**
+     * An acking client resumes on node A while node B is publishing an ACK-required event to its user channel: the
+     * event is sequenced in Redis before the resume reads the stream position, but B records it as pending (and
+     * answers 200) only after the resume read the pending store. The event was accepted while the client was
+     * connected and subscribed, so it must reach the client.
+     *
+     * <p>The timing is made deterministic by holding a lock that blocks INSERTs into websocket_pending_events (not
+     * SELECTs) until the resume has been answered. The resume uses an unknown session id (resumed:false,
+     * recovered:false; pending events are still redelivered, PROTOCOL 8.3); a resume that is not recovered after a
+     * node kill or a Redis restart takes the same path.
+     */
+    @Test
+    void anEventAcceptedWhileAResumeReadsThePendingStoreReachesTheClient() throws Exception {
+        TestGateway a = nodes.get(0);
+        TestGateway b = nodes.get(1);
+        String user = "race-" + ClusterSupport.random();
+        String channel = "user:" + user;
+        ResumingClient client = new ResumingClient(user, a.token(user), true,
+                sid -> ClusterSupport.ws(a.port(), sid == null ? "S-unknownsession0000000" : sid));
+        client.autoResume(false);
+        CompletableFuture<Reply> publish;
+        try (Connection lock = db.connect(); Statement s = lock.createStatement()) {
+            lock.setAutoCommit(false);
+            s.execute("LOCK TABLE websocket_pending_events IN SHARE ROW EXCLUSIVE MODE");
+            publish = CompletableFuture.supplyAsync(() -> ClusterSupport.publish(ClusterSupport.http(b.port()),
+                    channel, "{\"type\":\"payment.completed\",\"amount\":50000.00}"));
+            await().atMost(WAIT).until(() -> "1".equals(redis.sync().hget(prefix + ":meta:{" + channel + "}", "seq")));
+            assertFalse(publish.isDone(), "B answers only after the pending record is written");
+
+            client.connect();
+            JsonNode connected = client.connectedFrames().get(0);
+            assertEquals(1, connected.path("subscriptions").get(0).path("seq").asLong(),
+                    "the resume saw the event's seq: " + connected);
+            lock.rollback(); // releases the lock: B's pending insert commits and the publish is answered
+        }
+        Reply reply = publish.get(30, TimeUnit.SECONDS);
+        assertEquals(200, reply.status(), reply.body());
+        String eventId = reply.json().path("eventId").asText();
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.firstOccurrences().containsKey(eventId));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("event " + eventId + " (" + channel + " seq 1) was answered 200 while the"
+                    + " client was connected and subscribed, but never reached it. Resume answer: "
+                    + client.connectedFrames().get(0) + "; events received: " + client.events() + "; pending row: "
+                    + db.rows("SELECT event_id, seq, acked_at FROM websocket_pending_events WHERE user_id = ?", user),
+                    e);
+        } finally {
+            client.close();
+        }
     }
 }

@@ -43,6 +43,7 @@ class PgSchemaIT {
                     "websocket_pending_events_unacked", "websocket_pending_events_expires",
                     "websocket_sessions_saved_at")), indexes.toString());
             assertEquals("2", testDb.value("SELECT max(version) FROM flyway_schema_history WHERE success"));
+            assertEquals(1L, testDb.count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'gateway_outbox'"));
             // payload is TEXT (exact bytes), the subscription columns JSONB
             assertEquals("text", testDb.value("SELECT data_type FROM information_schema.columns "
                     + "WHERE table_name = 'websocket_pending_events' AND column_name = 'payload'"));
@@ -52,7 +53,8 @@ class PgSchemaIT {
         // A second start finds the schema up to date.
         try (Database again = testDb.open(1)) {
             assertTrue(again.healthy());
-            assertEquals(1L, testDb.count("SELECT count(*) FROM flyway_schema_history WHERE success"));
+            // One history row per migration (V1 schema, V2 outbox), and no new row on a second start.
+            assertEquals(2L, testDb.count("SELECT count(*) FROM flyway_schema_history WHERE success"));
         }
     }
 

@@ -98,7 +98,9 @@ public final class Broadcast {
                                 run.runId + "-b-" + k));
                     }
                 }, () -> false);
-                pub.awaitIdle(drain);
+                if (!pub.awaitIdle(drain)) {
+                    pub.awaitIdle(Duration.ofMinutes(5));
+                }
                 run.awaitReceived(ledger::expectedTotal, drain);
                 Run.Sample s1 = run.sample();
                 PhaseStats ps = run.phase(phase);

@@ -66,7 +66,9 @@ public final class Smoke {
             run.phaseLabel("publish");
             Run.Sample s0 = run.sample();
             RateDriver.run(pub, rate, total, System.nanoTime(), slot, () -> false);
-            pub.awaitIdle(drain);
+            if (!pub.awaitIdle(drain)) {
+                pub.awaitIdle(Duration.ofMinutes(5));
+            }
             run.phaseLabel("drain");
             run.awaitReceived(ledger::expectedTotal, drain);
             Thread.sleep(500); // late duplicates would show up here

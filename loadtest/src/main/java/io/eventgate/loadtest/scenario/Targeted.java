@@ -56,7 +56,12 @@ public final class Targeted {
             long measureStart = System.nanoTime();
             RateDriver.run(pub, rate, count, RateDriver.endOf(rate, warmCount, start),
                     slot(run, userIds, nodes, warmCount, 1), () -> false);
+            // a server that fell behind still owes the backlog: wait for every answer (bounded), then for deliveries
             boolean idle = pub.awaitIdle(drain);
+            if (!idle) {
+                Run.say("publisher backlog " + pub.stats().backlog() + " after the schedule; waiting for it (at most 5 min)");
+                pub.awaitIdle(Duration.ofMinutes(5));
+            }
             double sendSeconds = (System.nanoTime() - measureStart) / 1e9;
             run.phaseLabel("drain");
             run.awaitReceived(ledger::expectedTotal, drain);

@@ -35,6 +35,7 @@ public final class ServerProcess {
     private final String baseUrl;
     private final Path log;
     private final String javaBinary;
+    private Path jarCopy;
 
     private ServerProcess(Target target, Process process, String baseUrl, Path log, String javaBinary) {
         this.target = target;
@@ -99,7 +100,11 @@ public final class ServerProcess {
         pb.environment().keySet().removeIf(k -> k.startsWith("GATEWAY_"));
         pb.environment().putAll(env);
         Process p = pb.start();
-        return new ServerProcess(l.target(), p, "http://127.0.0.1:" + port, log, l.java());
+        ServerProcess sp = new ServerProcess(l.target(), p, "http://127.0.0.1:" + port, log, l.java());
+        if (l.target() == Target.EVENTGATE) {
+            sp.jarCopy = l.logDir().resolve("gateway-" + port + ".jar");
+        }
+        return sp;
     }
 
     /** The first base port from {@code from} with {@code count} consecutive free ports on 127.0.0.1. */
@@ -199,6 +204,20 @@ public final class ServerProcess {
 
     /** SIGTERM, then SIGKILL after {@code grace}. */
     public void stop(Duration grace) {
+        try {
+            terminate(grace);
+        } finally {
+            if (jarCopy != null && !process.isAlive()) {
+                try {
+                    Files.deleteIfExists(jarCopy);
+                } catch (IOException e) {
+                    // left in loadtest/results/tmp (ignored by git)
+                }
+            }
+        }
+    }
+
+    private void terminate(Duration grace) {
         if (!process.isAlive()) {
             return;
         }
