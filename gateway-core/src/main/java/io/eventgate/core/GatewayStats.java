@@ -33,5 +33,7 @@ public final class GatewayStats {
     public final LongAdder recoveryFailures = new LongAdder();
     public final LongAdder resumeUnknown = new LongAdder();
     public final LongAdder replayed = new LongAdder();
+    /** Pending events redelivered by the second look one ACK timeout after a resume. */
+    public final LongAdder secondLookRedeliveries = new LongAdder();
     public final long startedAtMillis = System.currentTimeMillis();
 }

@@ -270,6 +270,40 @@ final class Recovery {
         }
         connection.transport().flush();
         gateway.saveSession(connection);
+        secondLook(connection, sent);
+    }
+
+    /**
+     * One ACK timeout after a resume, reads the user's pending events again and redelivers those this connection has
+     * not sent. It closes a cross-node race: an event sequenced just before the resumed subscription went live (so not
+     * held back) whose pending record was committed by the publishing node after the resume read the store would
+     * otherwise wait for the next resume. One extra read per resume; duplicates are deduplicated by eventId.
+     */
+    private void secondLook(Connection connection, Set<String> sent) {
+        long delay = gateway.settings().ackTimeout().toMillis();
+        CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay,
+                java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(v -> connection.isClosed()
+                ? CompletableFuture.completedFuture(List.<Event>of())
+                : gateway.pendingStore().pending(connection.userId(), gateway.now()))
+                .thenAccept(events -> connection.transport().lane().execute(() -> {
+                    if (connection.isClosed() || !connection.transport().isOpen()) {
+                        return;
+                    }
+                    long now = gateway.now();
+                    boolean wrote = false;
+                    for (Event e : events) {
+                        if (sent.contains(e.eventId()) || connection.subscription(e.channel()) == null
+                                || connection.hasPendingAcks() && connection.acks().isTracked(e.eventId())) {
+                            continue;
+                        }
+                        gateway.stats().secondLookRedeliveries.increment();
+                        write(connection, e, true, now, sent);
+                        wrote = true;
+                    }
+                    if (wrote) {
+                        connection.transport().flush();
+                    }
+                }));
     }
 
     private void releaseHeld(Connection connection, String channel, Map<String, Long> lastReplayed, Set<String> sent,

@@ -49,6 +49,10 @@ public final class AckTracker {
         return e == null ? null : e.event;
     }
 
+    public boolean isTracked(String eventId) {
+        return entries.containsKey(eventId);
+    }
+
     public int size() {
         return entries.size();
     }

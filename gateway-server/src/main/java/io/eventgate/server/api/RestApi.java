@@ -256,15 +256,7 @@ public final class RestApi {
     private void batch(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
         List<Item> items = new ArrayList<>();
         try {
-            JsonNode body = body(request);
-            JsonNode array = body.get("items");
-            if (array == null || !array.isArray() || array.isEmpty()) {
-                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'items' must be a non-empty array");
-            }
-            if (array.size() > MAX_BATCH_ITEMS) {
-                throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "'items' has more than " + MAX_BATCH_ITEMS
-                        + " entries");
-            }
+            JsonNode array = array(body(request), "items", "a non-empty array", MAX_BATCH_ITEMS);
             for (int i = 0; i < array.size(); i++) {
                 items.add(item(array.get(i), "items[" + i + "]"));
             }
@@ -288,14 +280,7 @@ public final class RestApi {
         PublishOptions options;
         try {
             JsonNode body = body(request);
-            JsonNode array = body.get("channels");
-            if (array == null || !array.isArray() || array.isEmpty()) {
-                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'channels' must be a non-empty array of strings");
-            }
-            if (array.size() > MAX_BROADCAST_CHANNELS) {
-                throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "'channels' has more than "
-                        + MAX_BROADCAST_CHANNELS + " entries");
-            }
+            JsonNode array = array(body, "channels", "a non-empty array of strings", MAX_BROADCAST_CHANNELS);
             for (int i = 0; i < array.size(); i++) {
                 JsonNode c = array.get(i);
                 String problem = c.isTextual() ? ChannelNames.problem(c.textValue()) : "must be a string";
@@ -325,6 +310,18 @@ public final class RestApi {
             futures.add(publishQuietly(channel, event.deepCopy(), options));
         }
         respondAll(ctx, keepAlive, futures);
+    }
+
+    /** The non-empty array {@code body.field} of at most {@code max} entries ({@code what} says what it must be). */
+    private static JsonNode array(JsonNode body, String field, String what, int max) throws ProtocolException {
+        JsonNode array = body.get(field);
+        if (array == null || !array.isArray() || array.isEmpty()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be " + what);
+        }
+        if (array.size() > max) {
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "'" + field + "' has more than " + max + " entries");
+        }
+        return array;
     }
 
     private CompletableFuture<Event> publishQuietly(String channel, ObjectNode event, PublishOptions options) {
@@ -540,6 +537,7 @@ public final class RestApi {
         delivery.put("recoveryFailures", s.recoveryFailures.sum());
         delivery.put("resumeUnknown", s.resumeUnknown.sum());
         delivery.put("replayed", s.replayed.sum());
+        delivery.put("secondLookRedeliveries", s.secondLookRedeliveries.sum());
         for (Map.Entry<String, Supplier<Map<String, Object>>> source : statsSources.entrySet()) {
             ObjectNode node = body.putObject(source.getKey());
             source.getValue().get().forEach((k, v) -> node.putPOJO(k, v));
@@ -556,24 +554,28 @@ public final class RestApi {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ObjectNode comps = body.putObject("components");
         boolean up = !draining.getAsBoolean();
-        ObjectNode node = comps.putObject("node");
-        node.put("status", up ? "UP" : "DOWN");
-        node.put("detail", up ? "accepting connections" : "draining");
-        ObjectNode engine = comps.putObject("engine");
+        component(comps, "node", up, up ? "accepting connections" : "draining");
         boolean engineUp = gateway.engine().healthy();
-        engine.put("status", engineUp ? "UP" : "DOWN");
-        engine.put("detail", gateway.engine().describe());
+        component(comps, "engine", engineUp, gateway.engine().describe());
         up &= engineUp;
         for (HealthComponent c : components) {
-            ObjectNode n = comps.putObject(c.name());
             boolean cUp = c.up();
-            n.put("status", cUp ? "UP" : "DOWN");
-            n.put("detail", c.detail());
+            component(comps, c.name(), cUp, c.detail());
             up &= cUp;
         }
-        body.put("status", up ? "UP" : "DOWN");
+        body.put("status", status(up));
         HttpResponses.json(ctx, keepAlive, up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                 ServerMessages.bytes(body));
+    }
+
+    private static void component(ObjectNode components, String name, boolean up, String detail) {
+        ObjectNode node = components.putObject(name);
+        node.put("status", status(up));
+        node.put("detail", detail);
+    }
+
+    private static String status(boolean up) {
+        return up ? "UP" : "DOWN";
     }
 
     private static String truncate(String s) {

@@ -54,7 +54,9 @@ class ClusterIT {
                     "GATEWAY_NODE_ID", id,
                     "GATEWAY_DB_URL", db.url(),
                     "GATEWAY_DB_USER", FreshDatabase.USER,
-                    "GATEWAY_OUTBOX_POLL_INTERVAL", "200ms")));
+                    "GATEWAY_OUTBOX_POLL_INTERVAL", "200ms",
+                    // The resume's second look at the pending store comes one ACK timeout after the resume.
+                    "GATEWAY_ACK_TIMEOUT", "1s")));
         }
         await().atMost(WAIT).until(db::migrated);
         for (TestGateway node : nodes) {
@@ -246,7 +248,8 @@ class ClusterIT {
         assertEquals(200, reply.status(), reply.body());
         String eventId = reply.json().path("eventId").asText();
         try {
-            await().atMost(Duration.ofSeconds(5)).until(() -> client.firstOccurrences().containsKey(eventId));
+            // Within one ACK timeout (1 s here) of the resume: the resume's second look at the pending store.
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.firstOccurrences().containsKey(eventId));
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("event " + eventId + " (" + channel + " seq 1) was answered 200 while the"
                     + " client was connected and subscribed, but never reached it. Resume answer: "

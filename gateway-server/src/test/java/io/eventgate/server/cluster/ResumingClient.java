@@ -44,6 +44,8 @@ final class ResumingClient implements AutoCloseable {
     private volatile boolean closed;
     private volatile String sessionId;
     private volatile WebSocket socket;
+    /** The listener of the current connection (it chains the sends of that connection). */
+    private volatile Listener current;
     private volatile int connectionIndex;
 
     /** Event frames (they carry eventId, channel and seq) in arrival order, across connections. */
@@ -118,8 +120,6 @@ final class ResumingClient implements AutoCloseable {
             listener.reply(ws, json);
         }
     }
-
-    private volatile Listener current;
 
     /** Sends a {@code subscribe} with {@code id} and waits for its {@code subscribed} reply. */
     JsonNode subscribe(String id, String body) {
@@ -202,11 +202,6 @@ final class ResumingClient implements AutoCloseable {
 
     String epoch(String channel) {
         return epochs.get(channel);
-    }
-
-    boolean isOpen() {
-        WebSocket ws = socket;
-        return ws != null && !ws.isInputClosed() && !ws.isOutputClosed();
     }
 
     /** Drops the connection without a close handshake (like a network failure); auto-resume applies. */
