@@ -15,9 +15,9 @@ import io.eventgate.core.engine.Event;
 import io.eventgate.core.engine.MemoryEngine;
 import io.eventgate.core.engine.PublishOptions;
 import io.eventgate.core.hub.Connection;
-import io.eventgate.core.hub.Lane;
 import io.eventgate.core.hub.Subscription;
-import io.eventgate.core.hub.Transport;
+import io.eventgate.core.testing.InlineLane;
+import io.eventgate.core.testing.RecordingTransport;
 import io.eventgate.protocol.CloseCode;
 import io.eventgate.protocol.ErrorCode;
 import io.eventgate.protocol.Json;
@@ -45,7 +45,7 @@ class GatewayTest {
      * Runs tasks at once and delivers enqueued events the way a real lane does: admit (which asks
      * {@link Connection#admits} and starts ACK tracking), write, flush.
      */
-    static final class ImmediateLane implements Lane {
+    static final class ImmediateLane extends InlineLane {
         Gateway gateway;
 
         @Override
@@ -58,84 +58,6 @@ class GatewayTest {
                 }
             }
             return true;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
-
-        @Override
-        public boolean inLane() {
-            return true;
-        }
-    }
-
-    static final class FakeTransport implements Transport {
-        record Close(CloseCode code, String detail) {}
-
-        final Lane lane;
-        final List<JsonNode> controls = new ArrayList<>();
-        final List<Event> events = new ArrayList<>();
-        final List<Close> closes = new ArrayList<>();
-
-        FakeTransport(Lane lane) {
-            this.lane = lane;
-        }
-
-        @Override
-        public Lane lane() {
-            return lane;
-        }
-
-        @Override
-        public void sendControl(byte[] json) {
-            try {
-                controls.add(Json.MAPPER.readTree(json));
-            } catch (Exception e) {
-                throw new AssertionError("control message is not JSON", e);
-            }
-        }
-
-        @Override
-        public void writeEvent(Event event) {
-            events.add(event);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close(CloseCode code, String detail) {
-            closes.add(new Close(code, detail));
-        }
-
-        @Override
-        public boolean isOpen() {
-            return closes.isEmpty();
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "127.0.0.1";
-        }
-
-        @Override
-        public String userAgent() {
-            return "test";
-        }
-
-        JsonNode last() {
-            assertFalse(controls.isEmpty(), "no control message was sent");
-            return controls.get(controls.size() - 1);
-        }
-
-        List<JsonNode> ofType(String type) {
-            return controls.stream().filter(c -> type.equals(c.path("type").textValue())).toList();
-        }
-
-        List<Long> eventSeqs() {
-            return events.stream().map(Event::seq).toList();
         }
     }
 
@@ -153,11 +75,11 @@ class GatewayTest {
     }
 
     private Connection open(String userId, String... grants) {
-        return gateway.open(new VerifiedToken(userId, List.of(grants), null), new FakeTransport(lane), null);
+        return gateway.open(new VerifiedToken(userId, List.of(grants), null), new RecordingTransport(lane), null);
     }
 
-    private static FakeTransport transport(Connection c) {
-        return (FakeTransport) c.transport();
+    private static RecordingTransport transport(Connection c) {
+        return (RecordingTransport) c.transport();
     }
 
     private void send(Connection c, String singleQuoted) {
@@ -206,7 +128,7 @@ class GatewayTest {
         @Test
         void openSendsConnected() {
             Connection c = open("alice");
-            FakeTransport t = transport(c);
+            RecordingTransport t = transport(c);
             assertEquals(1, t.controls.size());
             JsonNode connected = t.controls.get(0);
             assertEquals("connected", connected.get("type").textValue());
@@ -241,7 +163,7 @@ class GatewayTest {
 
         @Test
         void openWithInitialEventsSubscribesOnlyThoseTypes() {
-            Connection c = gateway.open(new VerifiedToken("alice", List.of(), null), new FakeTransport(lane),
+            Connection c = gateway.open(new VerifiedToken("alice", List.of(), null), new RecordingTransport(lane),
                     List.of("order.created"));
             publish("user:alice", "order.created");
             publish("user:alice", "order.paid");
@@ -562,7 +484,7 @@ class GatewayTest {
             int controls = transport(c).controls.size();
             send(c, "{'type':'ping'}");
             assertEquals(List.of(CloseCode.POLICY_VIOLATION),
-                    transport(c).closes.stream().map(FakeTransport.Close::code).toList());
+                    transport(c).closes.stream().map(RecordingTransport.Close::code).toList());
             assertEquals(controls, transport(c).controls.size(), "no error frame with the close");
             assertEquals(1, gateway.stats().rateLimitCloses.sum());
         }
@@ -619,7 +541,7 @@ class GatewayTest {
         @Test
         void tickSendsPingWhenDue() {
             Connection c = open("alice");
-            FakeTransport t = transport(c);
+            RecordingTransport t = transport(c);
             int before = t.controls.size();
             gateway.tick(c, T0 + 29_999);
             assertEquals(before, t.controls.size());
@@ -631,7 +553,7 @@ class GatewayTest {
         @Test
         void theNextPingIsOneIntervalLater() {
             Connection c = open("alice");
-            FakeTransport t = transport(c);
+            RecordingTransport t = transport(c);
             gateway.activity(c);
             gateway.tick(c, T0 + 30_000);
             gateway.tick(c, T0 + 45_000);
@@ -644,11 +566,11 @@ class GatewayTest {
         @Test
         void tickClosesStaleAfterTheIdleTimeout() {
             Connection c = open("alice");
-            FakeTransport t = transport(c);
+            RecordingTransport t = transport(c);
             gateway.tick(c, T0 + 75_000);
             assertEquals(List.of(), t.closes, "exactly the idle timeout is not yet stale");
             gateway.tick(c, T0 + 75_001);
-            assertEquals(List.of(CloseCode.STALE), t.closes.stream().map(FakeTransport.Close::code).toList());
+            assertEquals(List.of(CloseCode.STALE), t.closes.stream().map(RecordingTransport.Close::code).toList());
             assertEquals(1, gateway.stats().staleCloses.sum());
         }
 

@@ -15,6 +15,8 @@ import io.eventgate.core.engine.HistoryPage;
 import io.eventgate.core.engine.PublishOptions;
 import io.eventgate.core.filter.EventFilter;
 import io.eventgate.core.limit.TokenBucket;
+import io.eventgate.core.testing.InlineLane;
+import io.eventgate.core.testing.RecordingTransport;
 import io.eventgate.protocol.CloseCode;
 import io.eventgate.protocol.Json;
 import io.eventgate.protocol.StreamPosition;
@@ -33,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class HubTest {
 
     /** A lane that records what it is given and accepts or refuses as configured. */
-    static final class RecordingLane implements Lane {
+    static final class RecordingLane extends InlineLane {
         record Enqueued(Event event, Subscription[] subscribers) {}
 
         final String name;
@@ -51,70 +53,8 @@ class HubTest {
         }
 
         @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
-
-        @Override
-        public boolean inLane() {
-            return true;
-        }
-
-        @Override
         public String toString() {
             return "Lane[" + name + "]";
-        }
-    }
-
-    /** A transport that records control messages and closes. */
-    static final class RecordingTransport implements Transport {
-        record Close(CloseCode code, String detail) {}
-
-        final Lane lane;
-        final List<byte[]> controls = new ArrayList<>();
-        final List<Event> events = new ArrayList<>();
-        final List<Close> closes = new ArrayList<>();
-
-        RecordingTransport(Lane lane) {
-            this.lane = lane;
-        }
-
-        @Override
-        public Lane lane() {
-            return lane;
-        }
-
-        @Override
-        public void sendControl(byte[] json) {
-            controls.add(json);
-        }
-
-        @Override
-        public void writeEvent(Event event) {
-            events.add(event);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close(CloseCode code, String detail) {
-            closes.add(new Close(code, detail));
-        }
-
-        @Override
-        public boolean isOpen() {
-            return closes.isEmpty();
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "127.0.0.1";
-        }
-
-        @Override
-        public String userAgent() {
-            return "test";
         }
     }
 
@@ -129,17 +69,17 @@ class HubTest {
 
         @Override
         public CompletableFuture<Event> publish(String channel, ObjectNode event, PublishOptions options) {
-            throw new UnsupportedOperationException();
+            return CompletableFuture.failedFuture(new AssertionError("the hub never publishes"));
         }
 
         @Override
         public CompletableFuture<HistoryPage> history(String channel, long afterSeq, int limit) {
-            throw new UnsupportedOperationException();
+            return CompletableFuture.failedFuture(new AssertionError("the hub never reads history"));
         }
 
         @Override
         public CompletableFuture<StreamPosition> position(String channel) {
-            throw new UnsupportedOperationException();
+            return CompletableFuture.failedFuture(new AssertionError("the hub never reads positions"));
         }
 
         @Override

@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #expire} runs on the caller's thread (the housekeeping thread: it makes round trips) and returns nothing
  * while the database is unhealthy.
  */
-public final class PgPendingStore implements PendingStore {
+public final class PgPendingStore extends PgStore implements PendingStore {
     /** At most this many events are returned by {@link #pending} for one user. */
     public static final int MAX_PENDING_READ = 10_000;
     /** Rows deleted per statement by {@link #expire}. */
@@ -88,7 +87,6 @@ public final class PgPendingStore implements PendingStore {
 
     private static final Comparator<Op> BY_KEY = Comparator.comparing(Op::userId).thenComparing(Op::eventId);
 
-    private final Database db;
     private final long ttlMillis;
     private final BatchWriter<Op> writer;
     /** Appends not committed yet: userId -> eventId -> event (maps only touched inside compute). */
@@ -104,7 +102,7 @@ public final class PgPendingStore implements PendingStore {
      * @param batchSize most operations per transaction
      */
     public PgPendingStore(Database db, Duration pendingTtl, int bufferSize, int batchSize) {
-        this.db = Objects.requireNonNull(db, "db");
+        super(db);
         this.ttlMillis = pendingTtl.toMillis();
         this.writer = new BatchWriter<>("pending", db, new Sink(), bufferSize, batchSize);
     }
@@ -230,13 +228,7 @@ public final class PgPendingStore implements PendingStore {
             return critical;
         }
         try {
-            for (int chunk = 0; chunk < MAX_EXPIRE_CHUNKS; chunk++) {
-                int deleted = db.withConnection(c -> expireChunk(c, nowMillis, critical));
-                expired.add(deleted);
-                if (deleted < EXPIRE_CHUNK) {
-                    break;
-                }
-            }
+            inChunks(EXPIRE_CHUNK, MAX_EXPIRE_CHUNKS, c -> expireChunk(c, nowMillis, critical), expired::add);
         } catch (SQLException | RuntimeException e) {
             // Chunks already deleted are committed: return what they found.
             LOG.warn("pending expiry failed: {}", Database.summarize(e));
@@ -387,33 +379,13 @@ public final class PgPendingStore implements PendingStore {
         return expired.sum();
     }
 
-    /** The writer (its counters: rows written, batches, retries, degraded accepts, buffer-full refusals). */
     @Override
     public boolean accepting() {
         return writer.hasRoom();
     }
 
+    @Override
     public BatchWriter<?> writer() {
         return writer;
-    }
-
-    public BatchWriter.Stats writerStats() {
-        return writer.stats();
-    }
-
-    @Override
-    public boolean healthy() {
-        return db.healthy();
-    }
-
-    @Override
-    public String describe() {
-        return db.describe();
-    }
-
-    /** Writes what is buffered (while the database is reachable, for a few seconds at most) and stops the writer. */
-    @Override
-    public void close() {
-        writer.close();
     }
 }

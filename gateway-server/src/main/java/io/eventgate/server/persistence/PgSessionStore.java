@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * after a disconnect, or during an outage), else reads on the database's read executor; it fails with
  * {@link io.eventgate.core.engine.EngineUnavailableException} while the database is unhealthy.
  */
-public final class PgSessionStore implements SessionStore {
+public final class PgSessionStore extends PgStore implements SessionStore {
     /** Rows updated or deleted per statement by {@link #sweep}. */
     public static final int SWEEP_CHUNK = 1_000;
     static final int MAX_SWEEP_CHUNKS = 100;
@@ -103,7 +102,6 @@ public final class PgSessionStore implements SessionStore {
         }
     }
 
-    private final Database db;
     private final long ttlMillis;
     private final LongSupplier clock;
     private final BatchWriter<Op> writer;
@@ -119,7 +117,7 @@ public final class PgSessionStore implements SessionStore {
      * @param clock wall-clock millis (for the TTL in {@link #load})
      */
     public PgSessionStore(Database db, Duration sessionTtl, int bufferSize, int batchSize, LongSupplier clock) {
-        this.db = Objects.requireNonNull(db, "db");
+        super(db);
         this.ttlMillis = sessionTtl.toMillis();
         this.clock = clock;
         this.writer = new BatchWriter<>("sessions", db, new Sink(), bufferSize, batchSize);
@@ -222,21 +220,13 @@ public final class PgSessionStore implements SessionStore {
     }
 
     private int chunked(String sql, long beforeMillis) throws SQLException {
-        int total = 0;
-        for (int chunk = 0; chunk < MAX_SWEEP_CHUNKS; chunk++) {
-            int n = db.withConnection(c -> {
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    SqlTimes.set(ps, 1, beforeMillis);
-                    ps.setInt(2, SWEEP_CHUNK);
-                    return ps.executeUpdate();
-                }
-            });
-            total += n;
-            if (n < SWEEP_CHUNK) {
-                break;
+        return inChunks(SWEEP_CHUNK, MAX_SWEEP_CHUNKS, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                SqlTimes.set(ps, 1, beforeMillis);
+                ps.setInt(2, SWEEP_CHUNK);
+                return ps.executeUpdate();
             }
-        }
-        return total;
+        }, rows -> { });
     }
 
     /** What one {@link #sweep} did. */
@@ -422,28 +412,8 @@ public final class PgSessionStore implements SessionStore {
         return List.copyOf(list);
     }
 
-    /** The writer (its counters: rows written, batches, retries, degraded accepts, buffer-full refusals). */
+    @Override
     public BatchWriter<?> writer() {
         return writer;
-    }
-
-    public BatchWriter.Stats writerStats() {
-        return writer.stats();
-    }
-
-    @Override
-    public boolean healthy() {
-        return db.healthy();
-    }
-
-    @Override
-    public String describe() {
-        return db.describe();
-    }
-
-    /** Writes what is buffered (while the database is reachable, for a few seconds at most) and stops the writer. */
-    @Override
-    public void close() {
-        writer.close();
     }
 }

@@ -23,9 +23,9 @@ import io.eventgate.core.engine.MemoryEngine;
 import io.eventgate.core.engine.PublishOptions;
 import io.eventgate.protocol.Json;
 import io.eventgate.protocol.StreamPosition;
-import io.eventgate.server.redis.RedisTestSupport.Plain;
 import io.eventgate.server.redis.RedisTestSupport.PrivateRedis;
 import io.eventgate.server.redis.RedisTestSupport.Recorder;
+import io.eventgate.server.redis.RedisTestSupport.SharedRedis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,40 +39,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link RedisEngine} against a real Redis: several engine instances act as several nodes. */
 class RedisEngineIT {
     private static final Duration TTL = Duration.ofMinutes(10);
-    private static final List<String> PREFIXES = new CopyOnWriteArrayList<>();
-    private static Plain plain;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @BeforeAll
-    static void connect() {
-        plain = RedisTestSupport.plain(SHARED_URL);
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        if (plain != null) {
-            for (String prefix : PREFIXES) {
-                plain.deleteByPrefix(prefix);
-            }
-            plain.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    static final SharedRedis shared = new SharedRedis();
 
     /** {@code public} (history 1000), {@code small} (history 5), {@code nohist} (no history). */
     private static Namespaces namespaces() {
@@ -84,18 +59,8 @@ class RedisEngineIT {
                 new NamespaceSettings("default", Access.PRIVATE, 1000, TTL, false));
     }
 
-    private static String prefix() {
-        String prefix = RedisTestSupport.uniquePrefix();
-        PREFIXES.add(prefix);
-        return prefix;
-    }
-
     private RedisEngine engine(String url, String prefix, String node, Recorder recorder, LongSupplier clock) {
-        RedisEngine engine = new RedisEngine(url, prefix, node, namespaces(), clock, Duration.ofSeconds(2));
-        closeables.add(engine);
-        engine.start(recorder);
-        await().atMost(WAIT).until(engine::healthy);
-        return engine;
+        return shared.start(new RedisEngine(url, prefix, node, namespaces(), clock, Duration.ofSeconds(2)), recorder);
     }
 
     private RedisEngine engine(String prefix, String node, Recorder recorder) {
@@ -124,7 +89,7 @@ class RedisEngineIT {
 
     @Test
     void twoNodesPublishingConcurrentlyGetEverySeqExactlyOnceAndAThirdReceivesThemInOrder() throws Exception {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         String channel = "public:race";
         Recorder listener = new Recorder();
         RedisEngine a = engine(prefix, "a", new Recorder());
@@ -168,7 +133,7 @@ class RedisEngineIT {
 
     @Test
     void historyPositionAndCompleteMirrorTheMemoryEngine() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         AtomicLong clock = new AtomicLong(1_700_000_000_000L);
         RedisEngine redis = engine(SHARED_URL, prefix, "n", new Recorder(), clock::get);
         MemoryEngine memory = new MemoryEngine(namespaces(), clock::get);
@@ -242,12 +207,12 @@ class RedisEngineIT {
 
     @Test
     void deletingTheMetaHashStartsANewEpoch() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         RedisEngine engine = engine(prefix, "n", new Recorder());
         String channel = "public:lost";
         Event before = engine.publish(channel, event("e"), PublishOptions.DEFAULT).join();
         engine.publish(channel, event("e"), PublishOptions.DEFAULT).join();
-        plain.sync().del(engine.metaKey(channel));
+        shared.sync().del(engine.metaKey(channel));
 
         Event after = engine.publish(channel, event("e"), PublishOptions.DEFAULT).join();
         assertEquals(1, after.seq());
@@ -260,7 +225,7 @@ class RedisEngineIT {
 
     @Test
     void everyCopyOfTheEventHasTheBytesLuaBuilt() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         Recorder listener = new Recorder();
         RedisEngine publisher = engine(prefix, "p", new Recorder());
         RedisEngine receiver = engine(prefix, "r", listener);
@@ -296,7 +261,7 @@ class RedisEngineIT {
 
     @Test
     void anEventIdIsPublishedOncePerChannel() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         Recorder listener = new Recorder();
         RedisEngine a = engine(prefix, "a", new Recorder());
         RedisEngine b = engine(prefix, "b", listener);
@@ -327,7 +292,7 @@ class RedisEngineIT {
 
     @Test
     void onlyChannelsWithLocalInterestAreSubscribed() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         Recorder listener = new Recorder();
         RedisEngine engine = engine(prefix, "n", listener);
         engine.interest("public:a", true);
@@ -338,7 +303,7 @@ class RedisEngineIT {
         engine.interest("public:c", true);
         engine.interest("public:c", false);
         Set<String> expected = Set.of(engine.pubsubChannel("public:a"));
-        await().atMost(WAIT).until(() -> Set.copyOf(plain.sync().pubsubChannels(prefix + ":ch:*")).equals(expected));
+        await().atMost(WAIT).until(() -> Set.copyOf(shared.sync().pubsubChannels(prefix + ":ch:*")).equals(expected));
 
         engine.publish("public:b", event("not-for-me"), PublishOptions.DEFAULT).join();
         engine.publish("public:a", event("for-me"), PublishOptions.DEFAULT).join();
@@ -346,14 +311,14 @@ class RedisEngineIT {
         assertEquals("public:a", listener.events.get(0).channel());
 
         engine.interest("public:a", false);
-        await().atMost(WAIT).until(() -> plain.sync().pubsubChannels(prefix + ":ch:*").isEmpty());
+        await().atMost(WAIT).until(() -> shared.sync().pubsubChannels(prefix + ":ch:*").isEmpty());
     }
 
     @Test
     void failsFastWhileRedisIsDownAndDetectsTheGapAfterItComesBack() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
             redis.start();
-            String prefix = prefix();
+            String prefix = shared.prefix();
             Recorder listener = new Recorder();
             RedisEngine engine = engine(redis.url(), prefix, "n", listener, System::currentTimeMillis);
             String channel = "public:outage";

@@ -13,8 +13,8 @@ import io.eventgate.core.engine.PublishOptions;
 import io.eventgate.protocol.ChannelNames;
 import io.eventgate.protocol.ErrorCode;
 import io.eventgate.protocol.ProtocolException;
-import io.eventgate.server.redis.RedisTestSupport.Plain;
 import io.eventgate.server.redis.RedisTestSupport.Recorder;
+import io.eventgate.server.redis.RedisTestSupport.SharedRedis;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XGroupCreateArgs;
@@ -26,57 +26,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link RedisIngress} against a real Redis, with two "nodes" (engine + ingress each) and a listening engine. */
 class RedisIngressIT {
     private static final RedisIngress.Settings FAST = new RedisIngress.Settings(Duration.ofMillis(300),
             Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2));
-    private static final List<String> PREFIXES = new CopyOnWriteArrayList<>();
-    private static Plain plain;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @BeforeAll
-    static void connect() {
-        plain = RedisTestSupport.plain(SHARED_URL);
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        if (plain != null) {
-            for (String prefix : PREFIXES) {
-                plain.deleteByPrefix(prefix);
-                plain.sync().del(prefix + ":publish");
-            }
-            plain.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private static String prefix() {
-        String prefix = RedisTestSupport.uniquePrefix();
-        PREFIXES.add(prefix);
-        return prefix;
-    }
+    /** Also deletes the key {@code <prefix>:publish} of each prefix. */
+    @RegisterExtension
+    static final SharedRedis shared = new SharedRedis(":publish");
 
     private RedisEngine engine(String prefix, String node, Recorder recorder) {
-        RedisEngine engine = new RedisEngine(SHARED_URL, prefix, node, Namespaces.defaults());
-        closeables.add(engine);
-        engine.start(recorder);
-        await().atMost(WAIT).until(engine::healthy);
-        return engine;
+        return shared.start(new RedisEngine(SHARED_URL, prefix, node, Namespaces.defaults()), recorder);
     }
 
     private static PublishTarget target(RedisEngine engine) {
@@ -89,8 +53,7 @@ class RedisIngressIT {
     }
 
     private RedisIngress ingress(String prefix, String node, PublishTarget target, RedisIngress.Settings settings) {
-        RedisIngress ingress = new RedisIngress(SHARED_URL, prefix, node, target, settings);
-        closeables.add(ingress);
+        RedisIngress ingress = shared.closeAfterTest(new RedisIngress(SHARED_URL, prefix, node, target, settings));
         ingress.start();
         return ingress;
     }
@@ -105,16 +68,16 @@ class RedisIngressIT {
     }
 
     private static void createGroup(String prefix) {
-        plain.sync().xgroupCreate(XReadArgs.StreamOffset.latest(prefix + ":ingress"), prefix + "-ingress",
+        shared.sync().xgroupCreate(XReadArgs.StreamOffset.latest(prefix + ":ingress"), prefix + "-ingress",
                 XGroupCreateArgs.Builder.mkstream());
     }
 
     private static String xadd(String prefix, String payload) {
-        return plain.sync().xadd(prefix + ":ingress", Map.of("payload", payload));
+        return shared.sync().xadd(prefix + ":ingress", Map.of("payload", payload));
     }
 
     private static long pending(String prefix) {
-        return plain.sync().xpending(prefix + ":ingress", prefix + "-ingress").getCount();
+        return shared.sync().xpending(prefix + ":ingress", prefix + "-ingress").getCount();
     }
 
     private static List<Long> seqs(List<Event> events) {
@@ -131,23 +94,23 @@ class RedisIngressIT {
 
     @Test
     void aPubSubMessageIsSequencedByExactlyOneNode() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         String channel = "user:42";
         Recorder recorder = listen(prefix, channel);
         RedisIngress a = ingress(prefix, "a", target(engine(prefix, "a", new Recorder())), FAST);
         RedisIngress b = ingress(prefix, "b", target(engine(prefix, "b", new Recorder())), FAST);
-        await().atMost(WAIT).until(() -> plain.sync().pubsubNumsub(a.publishChannel()).get(a.publishChannel()) == 2);
+        await().atMost(WAIT).until(() -> shared.sync().pubsubNumsub(a.publishChannel()).get(a.publishChannel()) == 2);
 
         int n = 50;
         for (int i = 0; i < n; i++) {
-            plain.sync().publish(a.publishChannel(), "{\"user\":\"42\",\"event\":{\"type\":\"note\",\"eventId\":\"n-" + i
+            shared.sync().publish(a.publishChannel(), "{\"user\":\"42\",\"event\":{\"type\":\"note\",\"eventId\":\"n-" + i
                     + "\",\"amount\":50000.00}}");
         }
         // the same message again: deduplicated by the claim
-        plain.sync().publish(a.publishChannel(), "{\"user\":\"42\",\"event\":{\"type\":\"note\",\"eventId\":\"n-0\","
+        shared.sync().publish(a.publishChannel(), "{\"user\":\"42\",\"event\":{\"type\":\"note\",\"eventId\":\"n-0\","
                 + "\"amount\":50000.00}}");
-        plain.sync().publish(a.publishChannel(), "{\"channel\":\"public:x\",\"event\":{\"type\":\"\"}}");
-        plain.sync().publish(a.publishChannel(), "not json");
+        shared.sync().publish(a.publishChannel(), "{\"channel\":\"public:x\",\"event\":{\"type\":\"\"}}");
+        shared.sync().publish(a.publishChannel(), "not json");
 
         await().atMost(WAIT).until(() -> a.published() + b.published() == n
                 && a.duplicates() + b.duplicates() == n + 4 && a.invalid() + b.invalid() == 2);
@@ -163,7 +126,7 @@ class RedisIngressIT {
 
     @Test
     void streamEntriesArePublishedExactlyOnceAndAcknowledged() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         String channel = "public:feed";
         Recorder recorder = listen(prefix, channel);
         createGroup(prefix);
@@ -194,14 +157,14 @@ class RedisIngressIT {
 
     @Test
     void entriesOfADeadConsumerAreTakenOver() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         String channel = "public:orphans";
         Recorder recorder = listen(prefix, channel);
         createGroup(prefix);
         for (int i = 0; i < 3; i++) {
             xadd(prefix, "{\"channel\":\"" + channel + "\",\"event\":{\"type\":\"orphan\",\"i\":" + i + "}}");
         }
-        List<StreamMessage<String, String>> taken = plain.sync().xreadgroup(Consumer.from(prefix + "-ingress", "dead"),
+        List<StreamMessage<String, String>> taken = shared.sync().xreadgroup(Consumer.from(prefix + "-ingress", "dead"),
                 XReadArgs.Builder.count(10), XReadArgs.StreamOffset.lastConsumed(prefix + ":ingress"));
         assertEquals(3, taken.size());
         assertEquals(3, pending(prefix));
@@ -214,7 +177,7 @@ class RedisIngressIT {
 
     @Test
     void aRedeliveredEntryIsNotPublishedTwice() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         String channel = "public:retry";
         Recorder recorder = listen(prefix, channel);
         createGroup(prefix);
@@ -244,7 +207,7 @@ class RedisIngressIT {
 
     @Test
     void invalidEntriesAreCountedAndAcknowledged() {
-        String prefix = prefix();
+        String prefix = shared.prefix();
         String channel = "public:valid";
         Recorder recorder = listen(prefix, channel);
         createGroup(prefix);
@@ -256,7 +219,7 @@ class RedisIngressIT {
         xadd(prefix, "{\"channel\":\"public:x\",\"user\":\"1\",\"event\":{\"type\":\"x\"}}");
         xadd(prefix, "{\"channel\":\"public:x\",\"event\":{\"type\":5}}");
         xadd(prefix, "{\"channel\":\"public:x\",\"event\":{\"type\":\"x\"},\"ack\":\"yes\"}");
-        plain.sync().xadd(prefix + ":ingress", Map.of("other", "{}"));
+        shared.sync().xadd(prefix + ":ingress", Map.of("other", "{}"));
         xadd(prefix, "{\"channel\":\"" + channel + "\",\"event\":{\"type\":\"fine\"}}");
 
         await().atMost(WAIT).until(() -> ingress.invalid() == 7 && ingress.published() == 1 && pending(prefix) == 0);

@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** Helpers for the Redis integration tests: the shared Redis, private throw-away servers, key clean-up. */
 final class RedisTestSupport {
@@ -58,6 +62,78 @@ final class RedisTestSupport {
         public void close() {
             connection.close();
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    /**
+     * A test class's use of the shared Redis, registered as a static {@code @RegisterExtension} field: a plain client
+     * (open for all its tests), key prefixes of its own (every key under them, and {@code prefix + suffix} for each
+     * extra suffix, deleted after all its tests), and what a test started (closed after it, newest first).
+     */
+    static final class SharedRedis implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
+        private final List<String> extraKeySuffixes;
+        private final List<String> prefixes = new CopyOnWriteArrayList<>();
+        private final List<AutoCloseable> closeables = new ArrayList<>();
+        private Plain plain;
+
+        /** @param extraKeySuffixes keys outside {@code prefix + ":*"} that the tests create, as suffixes of it */
+        SharedRedis(String... extraKeySuffixes) {
+            this.extraKeySuffixes = List.of(extraKeySuffixes);
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            plain = plain(SHARED_URL);
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) throws Exception {
+            try {
+                for (int i = closeables.size() - 1; i >= 0; i--) {
+                    closeables.get(i).close();
+                }
+            } finally {
+                closeables.clear();
+            }
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            if (plain != null) {
+                for (String prefix : prefixes) {
+                    plain.deleteByPrefix(prefix);
+                    for (String suffix : extraKeySuffixes) {
+                        plain.sync().del(prefix + suffix);
+                    }
+                }
+                plain.close();
+            }
+        }
+
+        /** Commands on the shared Redis. */
+        RedisCommands<String, String> sync() {
+            return plain.sync();
+        }
+
+        /** A new unique key prefix, cleaned up after all tests. */
+        String prefix() {
+            String prefix = uniquePrefix();
+            prefixes.add(prefix);
+            return prefix;
+        }
+
+        /** Closes {@code closeable} after the test. */
+        <T extends AutoCloseable> T closeAfterTest(T closeable) {
+            closeables.add(closeable);
+            return closeable;
+        }
+
+        /** Starts {@code engine} (closed after the test) with {@code listener} and waits until it is healthy. */
+        RedisEngine start(RedisEngine engine, EngineListener listener) {
+            closeAfterTest(engine);
+            engine.start(listener);
+            await().atMost(WAIT).until(engine::healthy);
+            return engine;
         }
     }
 
