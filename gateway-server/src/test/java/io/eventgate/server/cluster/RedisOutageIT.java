@@ -51,7 +51,9 @@ class RedisOutageIT {
                     "GATEWAY_NODE_ID", "outage-1",
                     "GATEWAY_DB_URL", db.url(),
                     "GATEWAY_DB_USER", FreshDatabase.USER,
-                    "GATEWAY_ACK_TIMEOUT", "30s"))) {
+                    // Short enough that the resume's second look at the pending store (one ACK timeout later) lands
+                    // well inside WAIT.
+                    "GATEWAY_ACK_TIMEOUT", "5s"))) {
                 URI http = ClusterSupport.http(node.port());
                 await().atMost(WAIT).until(() -> ClusterSupport.get(http, "/health/ready").status() == 200);
                 String user = "outage-" + ClusterSupport.random();
