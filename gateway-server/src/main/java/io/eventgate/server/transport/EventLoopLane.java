@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class EventLoopLane implements Lane {
     /** Queued batches per lane before {@link #enqueue} refuses (the event stays in history; see Hub). */
     public static final int DEFAULT_QUEUE_CAPACITY = 65_536;
-    private static final int DRAIN_BUDGET = 4_096;
+    /** Recipients handled per drain task before the event loop serves I/O again. */
+    static final int RECIPIENT_BUDGET = 2_048;
 
     private final EventLoop loop;
     private final Gateway gateway;
@@ -34,6 +35,11 @@ public final class EventLoopLane implements Lane {
     private final Runnable drainTask = this::drain;
     private final ArrayList<WebSocketSession> dirty = new ArrayList<>();
     private final ArrayList<WebSocketSession> sessions = new ArrayList<>();
+    /** The batch being delivered across drain tasks, its next recipient, its shared frame (owned by the lane). */
+    private Batch current;
+    private int cursor;
+    private ByteBuf currentFrame;
+    private long currentNow;
 
     public EventLoopLane(EventLoop loop, int queueCapacity, Gateway gateway) {
         this.loop = loop;
@@ -66,42 +72,64 @@ public final class EventLoopLane implements Lane {
         return loop.inEventLoop();
     }
 
+    /**
+     * One drain task: delivers queued batches until {@link #RECIPIENT_BUDGET} recipients were handled, flushes every
+     * touched connection once, and re-schedules itself if work is left. A large fan-out is thus cut into slices
+     * between which the event loop serves its sockets' I/O (API requests, ACKs), instead of holding it for the whole
+     * broadcast; order per connection is kept because a partly delivered batch is resumed before the next one.
+     */
     private void drain() {
         scheduled.set(false);
-        int budget = DRAIN_BUDGET;
-        Batch batch;
-        while (budget-- > 0 && (batch = queue.poll()) != null) {
-            deliver(batch.event, batch.subscribers);
+        int budget = RECIPIENT_BUDGET;
+        while (budget > 0) {
+            if (current == null) {
+                current = queue.poll();
+                if (current == null) {
+                    break;
+                }
+                cursor = 0;
+                currentNow = gateway.now();
+            }
+            Subscription[] subscribers = current.subscribers;
+            int end = (int) Math.min(subscribers.length, (long) cursor + budget);
+            budget -= Math.max(1, end - cursor);
+            deliver(current.event, subscribers, cursor, end);
+            cursor = end;
+            if (cursor < subscribers.length) {
+                break;
+            }
+            finishBatch();
         }
         for (int i = 0, n = dirty.size(); i < n; i++) {
             dirty.get(i).flushCoalesced();
         }
         dirty.clear();
-        if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) {
+        if ((current != null || !queue.isEmpty()) && scheduled.compareAndSet(false, true)) {
             loop.execute(drainTask);
         }
     }
 
-    private void deliver(Event event, Subscription[] subscribers) {
-        ByteBuf frame = null;
-        long now = gateway.now();
-        try {
-            for (Subscription s : subscribers) {
-                Connection connection = s.connection();
-                WebSocketSession session = (WebSocketSession) connection.transport();
-                if (!session.hasRoomFor(event.json().length + 10) || !gateway.admit(connection, event, now)) {
-                    continue;
-                }
-                if (frame == null) {
-                    frame = WebSocketFrames.text(session.alloc(), event.json());
-                }
-                if (session.writeShared(frame, event) && session.markDirty()) {
-                    dirty.add(session);
-                }
+    private void finishBatch() {
+        current = null;
+        if (currentFrame != null) {
+            currentFrame.release();
+            currentFrame = null;
+        }
+    }
+
+    /** Writes {@code event} to the admitted subscribers in {@code [from, to)}; the frame is encoded once per batch. */
+    private void deliver(Event event, Subscription[] subscribers, int from, int to) {
+        for (int i = from; i < to; i++) {
+            Connection connection = subscribers[i].connection();
+            WebSocketSession session = (WebSocketSession) connection.transport();
+            if (!session.hasRoomFor(event.json().length + 10) || !gateway.admit(connection, event, currentNow)) {
+                continue;
             }
-        } finally {
-            if (frame != null) {
-                frame.release();
+            if (currentFrame == null) {
+                currentFrame = WebSocketFrames.text(session.alloc(), event.json());
+            }
+            if (session.writeShared(currentFrame, event) && session.markDirty()) {
+                dirty.add(session);
             }
         }
     }

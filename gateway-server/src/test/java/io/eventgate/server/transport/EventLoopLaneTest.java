@@ -121,6 +121,39 @@ class EventLoopLaneTest {
         return frame;
     }
 
+    // ---------------------------------------------------------------- slicing
+
+    @Test
+    void fanOutLargerThanTheRecipientBudgetIsSlicedAndKeepsOrderPerSession() throws Exception {
+        EmbeddedChannel loopChannel = newChannel();
+        EventLoopLane lane = new EventLoopLane(loopChannel.eventLoop(), 1024, gateway);
+        int n = EventLoopLane.RECIPIENT_BUDGET + 5;
+        List<EmbeddedChannel> sessionChannels = new ArrayList<>();
+        List<FlushCounter> counters = new ArrayList<>();
+        Subscription[] subscribers = new Subscription[n];
+        for (int i = 0; i < n; i++) {
+            EmbeddedChannel ch = newChannel();
+            FlushCounter counter = new FlushCounter();
+            subscribers[i] = subscribedSession(ch, lane, counter, "u" + i);
+            sessionChannels.add(ch);
+            counters.add(counter);
+        }
+        Event big = event("big");
+        Event next = event("next");
+        lane.enqueue(big, subscribers);
+        lane.enqueue(next, subscribers);
+        loopChannel.runPendingTasks();
+        for (int i = 0; i < n; i++) {
+            List<byte[]> frames = written(sessionChannels.get(i));
+            assertEquals(2, frames.size(), "session " + i);
+            assertArrayEquals(expectedFrame(big.json()), frames.get(0), "session " + i + " first");
+            assertArrayEquals(expectedFrame(next.json()), frames.get(1), "session " + i + " second");
+        }
+        // The first session got 'big' in the first slice and 'next' in the second: two flushes. Without slicing
+        // both would have left in one drain.
+        assertEquals(2, counters.get(0).flushes);
+    }
+
     // ---------------------------------------------------------------- coalescing
 
     @Test
