@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load tests: ./scripts/loadtest.sh <smoke|idle|targeted|broadcast|report> [options]   (--help lists them)
+# Load tests: ./scripts/loadtest.sh <smoke|idle|targeted|broadcast|durable|reconnect-storm|cross-node|cluster-capacity|report> [options]   (--help lists them)
 #
 # Picks a JDK >= 21 (scripts/lib/common.sh), builds loadtest/target/loadtest.jar when it is missing or
 # older than loadtest/pom.xml or anything under loadtest/src, builds gateway-server/target/gateway.jar

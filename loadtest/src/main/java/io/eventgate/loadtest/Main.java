@@ -34,6 +34,10 @@ public final class Main {
                 case "idle" -> exit(io.eventgate.loadtest.scenario.Idle.run(o));
                 case "targeted" -> exit(io.eventgate.loadtest.scenario.Targeted.run(o));
                 case "broadcast" -> exit(io.eventgate.loadtest.scenario.Broadcast.run(o));
+                case "durable" -> exit(io.eventgate.loadtest.scenario.Durable.run(o));
+                case "reconnect-storm" -> exit(io.eventgate.loadtest.scenario.ReconnectStorm.run(o));
+                case "cross-node" -> exit(io.eventgate.loadtest.scenario.CrossNode.run(o));
+                case "cluster-capacity" -> exit(io.eventgate.loadtest.scenario.ClusterCapacity.run(o));
                 case "report" -> io.eventgate.loadtest.report.ReportWriter.run(o);
                 default -> {
                     System.err.println("loadtest: unknown command \"" + command + "\" (see --help)");

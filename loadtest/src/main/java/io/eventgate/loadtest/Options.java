@@ -73,6 +73,14 @@ public final class Options {
             new Spec("warmup-connections", "N", "idle: connections opened and closed before the baseline (default"
                     + " 1000)"),
             new Spec("settle", "DURATION", "idle: pause after connecting, before measuring (default 5s)"),
+            new Spec("reconnect-rate", "R", "reconnect-storm: reconnections per second after the drop (default 0 ="
+                    + " as fast as --connect-concurrency allows)"),
+            new Spec("redis-url", "URL", "cross-node/cluster-capacity: Redis of the started nodes (default"
+                    + " redis://127.0.0.1:6379; a fresh GATEWAY_REDIS_PREFIX per run, its keys deleted at the end)"),
+            new Spec("db-host", "HOST:PORT", "durable: PostgreSQL where the harness creates (psql) and finally drops a"
+                    + " fresh database for the started gateway (default 127.0.0.1:5432)"),
+            new Spec("db-user", "USER", "durable: database user, also GATEWAY_DB_USER (default postgres; a password"
+                    + " via PGPASSWORD)"),
             new Spec("results-dir", "DIR", "where results JSON files go (default loadtest/results)"),
             new Spec("no-results", null, "do not write a results file"),
             new Spec("label", "TEXT", "free text stored with the results and shown in the report"),
@@ -225,6 +233,23 @@ public final class Options {
                              omission), loss, server CPU per publish
                   broadcast  N subscribers of one channel, publish rate ramped in --steps until p99 > --max-p99:
                              deliveries/s, first-to-last spread, server CPU per delivery
+                  durable    targeted events to N users (default 2,000 at 2,000 events/s, 30 s) through a gateway
+                             with PostgreSQL (--start-gateway: a fresh database, dropped at the end); every
+                             event acknowledged (ack messages with an id, confirmed by the gateway): acked
+                             events/s, latency, loss (must be 0), duplicates and redeliveries apart
+                  reconnect-storm
+                             N connections (default 10,000) on their user channels with acks, targeted events
+                             at --rate (default 1,000/s); all connections aborted at once (RST), then all
+                             reconnect with ?resume=: time until all resumed, resumed/recovered counts, loss and
+                             duplicates after de-dup by event
+                  cross-node the targeted load (default 2,000 users, 2,000 events/s, 20 s) on one node, then on two
+                             nodes joined by Redis (receivers on node 1, publishes to node 2): the latency Redis
+                             adds (p50/p95/p99 difference); needs --start-gateway
+                  cluster-capacity
+                             K nodes with Redis (default one per 17,000 connections, -Xmx700m) and worker
+                             processes (< 19,000 sockets each, source addresses 127.0.0.1, .2, ...) opening N
+                             connections (default 100,000) with heartbeats: connections reached, connect time,
+                             heap/RSS per connection per node
                   report     render every results JSON into docs/BENCHMARKS.md and docs/benchmarks/*.svg
                   worker     (internal) a client worker process, driven over stdin/stdout
 
@@ -247,6 +272,10 @@ public final class Options {
                   ./scripts/loadtest.sh targeted --start-gateway --connections 10000 --rate 20000
                   ./scripts/loadtest.sh broadcast --start-gateway --target socketio
                   ./scripts/loadtest.sh idle --url http://127.0.0.1:8080 --jwt-secret ... --api-key ...
+                  ./scripts/loadtest.sh durable --start-gateway
+                  ./scripts/loadtest.sh reconnect-storm --start-gateway
+                  ./scripts/loadtest.sh cross-node --start-gateway
+                  ./scripts/loadtest.sh cluster-capacity --start-gateway
                   ./scripts/loadtest.sh report
                 """);
         return b.toString();

@@ -42,4 +42,46 @@ class ReportWriterTest {
         String svg = Files.readString(dir.resolve("docs/benchmarks/targeted-latency.svg"));
         assertTrue(svg.startsWith("<svg") && svg.contains("p99"), svg);
     }
+
+    @Test
+    void rendersTheDurableStormCrossNodeAndCapacityScenarios(@TempDir Path dir) throws Exception {
+        Path results = Files.createDirectories(dir.resolve("results"));
+        String[] scenarios = {"durable", "reconnect-storm", "cross-node", "cluster-capacity"};
+        for (String sc : scenarios) {
+            ObjectNode r = Json.object();
+            r.put("scenario", sc);
+            r.put("target", "eventgate");
+            r.put("timestamp", "2025-01-02T03:04:05Z");
+            r.put("command", "./scripts/loadtest.sh " + sc + " --start-gateway");
+            r.putObject("machine").put("nproc", 2);
+            r.putObject("config").put("rate", 2000.0);
+            r.putObject("connections").put("opened", 2000);
+            r.putObject("delivery").put("lost", 0).put("duplicates", 0).put("redelivered", 3);
+            r.putObject("window").put("otherProcessesCpuPercentOfOneCore", 80.0).put("loadAverage1m", 5.0);
+            r.putObject("throughput").put("ackedEventsPerSec", 1999.0);
+            r.putObject("acks").put("receivedNotConfirmed", 0);
+            r.putObject("storm").put("secondsUntilAllResumed", 4.25).put("resumedTrue", 2000);
+            r.putObject("redisAddedLatencyMs").put("p50", 0.75).put("p99", 3.5);
+            r.putObject("singleNode").putObject("latencyMs").put("p99", 10.0);
+            r.putObject("crossNode").putObject("latencyMs").put("p99", 13.5);
+            r.putObject("capacity").put("target", 1000).put("reached", 1000);
+            r.putArray("nodes").addObject().put("url", "http://127.0.0.1:18080").put("connections", 1000);
+            r.put("passed", true);
+            Files.writeString(results.resolve("20250102-030405-" + sc + ".json"), Json.pretty(r));
+        }
+        Path out = dir.resolve("BENCHMARKS.md");
+        int code = io.eventgate.loadtest.report.ReportWriter.run(Options.parse("report", new String[] {
+                "--results-dir", results.toString(), "--out", out.toString(), "--charts-dir",
+                dir.resolve("charts").toString()}));
+        assertEquals(0, code);
+        String md = Files.readString(out);
+        assertTrue(md.contains("## Durable delivery (PostgreSQL, acknowledged)"), md);
+        assertTrue(md.contains("1,999 acked events/s"), md);
+        assertTrue(md.contains("## Reconnect storm (resume)"), md);
+        assertTrue(md.contains("all back after 4.25 s"), md);
+        assertTrue(md.contains("## Cross-node delivery (Redis)"), md);
+        assertTrue(md.contains("p99 +3.50 ms"), md);
+        assertTrue(md.contains("## Cluster capacity"), md);
+        assertTrue(md.contains("machine busy during the run"), md);
+    }
 }

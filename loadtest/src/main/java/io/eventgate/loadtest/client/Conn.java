@@ -30,10 +30,11 @@ final class Conn extends ChannelInboundHandlerAdapter {
     final ThreadStats ts;
     final Target target;
     final long attemptStartNanos = System.nanoTime();
+    final int generation;
     Channel channel;
     State state = State.CONNECTING;
     boolean permitHeld = true;
-    private StreamTracker[] streams = new StreamTracker[0];
+    boolean resumeAttempt;
     private ArrayList<String> pendingAcks;
     private boolean ackQueued;
 
@@ -44,6 +45,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
         this.attempt = attempt;
         this.ts = ts;
         this.target = target;
+        this.generation = fleet.generation;
     }
 
     @Override
@@ -147,6 +149,24 @@ final class Conn extends ChannelInboundHandlerAdapter {
         switch (type) {
             case "connected" -> {
                 if (state == State.AWAIT_CONNECTED) {
+                    String sid = node.path("sessionId").asText(null);
+                    if (sid != null) {
+                        fleet.sessionId(index, sid);
+                    }
+                    if (resumeAttempt) {
+                        if (node.path("resumed").asBoolean(false)) {
+                            ts.resumedTrue++;
+                        } else {
+                            ts.resumedFalse++;
+                        }
+                        if (node.has("recovered")) {
+                            if (node.path("recovered").asBoolean(false)) {
+                                ts.recoveredTrue++;
+                            } else {
+                                ts.recoveredFalse++;
+                            }
+                        }
+                    }
                     if (fleet.channels.isEmpty()) {
                         ready();
                     } else {
@@ -170,7 +190,11 @@ final class Conn extends ChannelInboundHandlerAdapter {
                     fail("subscribe refused: " + node.path("message").asText());
                 }
             }
-            case "pong", "acked" -> { }
+            case "acked" -> {
+                ts.ackConfirmed += node.path("acknowledged").asLong(0);
+                ts.ackUnknown += node.path("unknown").asLong(0);
+            }
+            case "pong" -> { }
             default -> error("unexpected message: " + truncate(node.toString()));
         }
     }
@@ -228,7 +252,12 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
         for (int from = 0; from < pendingAcks.size(); from += MAX_ACK_IDS) {
             int to = Math.min(pendingAcks.size(), from + MAX_ACK_IDS);
-            StringBuilder sb = new StringBuilder(32 + (to - from) * 40).append("{\"type\":\"ack\",\"eventIds\":[");
+            StringBuilder sb = new StringBuilder(40 + (to - from) * 40).append("{\"type\":\"ack\",");
+            if (fleet.spec.ackConfirm()) {
+                sb.append("\"id\":\"a\",");
+            }
+            sb.append("\"eventIds\":[");
+            ts.ackedIds += to - from;
             for (int i = from; i < to; i++) {
                 if (i > from) {
                     sb.append(',');
@@ -246,9 +275,12 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The connection's trackers live in the fleet, per connection index: they survive reconnects (dedup by event). */
     private StreamTracker stream(int s) {
+        StreamTracker[] streams = fleet.trackers(index);
         if (s >= streams.length) {
             streams = java.util.Arrays.copyOf(streams, s + 1);
+            fleet.trackers(index, streams);
         }
         StreamTracker t = streams[s];
         if (t == null) {

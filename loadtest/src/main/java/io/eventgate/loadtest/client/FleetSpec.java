@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Everything a client fleet (in-process, or a worker process) needs: which connections to open and how to behave.
  * Connection {@code i} (from {@code from} to {@code to}, exclusive) is user {@code i}: {@code u<i>} or the subject
- * of line {@code i} of the tokens file. It connects to {@code urls[i % urls.size()]}.
+ * of line {@code i} of the tokens file. It connects to {@code urls[i % urls.size()]}. With {@code ackConfirm} every
+ * ack message carries an {@code id}, so the server answers {@code acked} (counted: acknowledged end to end).
  */
 public record FleetSpec(
         String target,
@@ -21,7 +22,8 @@ public record FleetSpec(
         int connectRetries,
         List<String> channels,
         String ack,
-        int ioThreads) {
+        int ioThreads,
+        boolean ackConfirm) {
 
     public int size() {
         return to - from;
@@ -29,6 +31,6 @@ public record FleetSpec(
 
     public FleetSpec withRange(int newFrom, int newTo, double rate) {
         return new FleetSpec(target, urls, sourceAddresses, newFrom, newTo, jwtSecret, tokensFile, rate,
-                connectConcurrency, connectTimeoutMillis, connectRetries, channels, ack, ioThreads);
+                connectConcurrency, connectTimeoutMillis, connectRetries, channels, ack, ioThreads, ackConfirm);
     }
 }

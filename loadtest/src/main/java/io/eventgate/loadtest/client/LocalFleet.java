@@ -55,6 +55,11 @@ public final class LocalFleet implements Fleet {
     final LongAdder pings = new LongAdder();
     final LongAdder errors = new LongAdder();
     volatile boolean closing;
+    private volatile boolean aborting;
+    private volatile boolean resumeMode;
+    private final AtomicLong lastReadyNanos = new AtomicLong();
+    private final String[] sessionIds;
+    private final StreamTracker[][] trackers;
 
     private final AtomicInteger opened = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
@@ -108,7 +113,103 @@ public final class LocalFleet implements Fleet {
         }
         this.group = sharedGroup;
         this.ownGroup = sharedGroup == null;
+        this.sessionIds = new String[spec.size()];
+        this.trackers = new StreamTracker[spec.size()][];
     }
+
+    // ---------------------------------------------------------------- per connection index (its loop only)
+
+    void sessionId(int index, String sid) {
+        sessionIds[index - spec.from()] = sid;
+    }
+
+    StreamTracker[] trackers(int index) {
+        StreamTracker[] t = trackers[index - spec.from()];
+        return t == null ? new StreamTracker[0] : t;
+    }
+
+    void trackers(int index, StreamTracker[] t) {
+        trackers[index - spec.from()] = t;
+    }
+
+    /** Connections that got a {@code sessionId} in their {@code connected} message. */
+    public int sessionsKnown() {
+        int c = 0;
+        for (String s : sessionIds) {
+            if (s != null) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    /** System.nanoTime of the last connection that became ready (0: none yet). */
+    public long lastReadyNanos() {
+        return lastReadyNanos.get();
+    }
+
+    /**
+     * Aborts every open connection at once, client-side: SO_LINGER 0 then close, so the kernel sends RST (no
+     * WebSocket close handshake; the server sees the connection reset). Returns the connections aborted.
+     */
+    public int abortAll(java.time.Duration timeout) throws InterruptedException {
+        aborting = true;
+        generation++;
+        int n = 0;
+        for (io.netty.channel.Channel ch : allChannels) {
+            n++;
+            ch.eventLoop().execute(() -> {
+                try {
+                    ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                } catch (RuntimeException e) {
+                    // closed meanwhile
+                }
+                // past the pipeline: the WebSocket handler would send a close frame first (a clean close, not an abort)
+                ch.unsafe().close(ch.unsafe().voidPromise());
+            });
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!allChannels.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return n;
+    }
+
+    /** Incremented by {@link #abortAll}: closes of connections of an earlier generation are not "dropped". */
+    volatile int generation;
+
+    /**
+     * After {@link #abortAll}: opens every connection again ({@code ?resume=<its last sessionId>} when
+     * {@code resume}), at {@code rate} per second (0 = as fast as the connect concurrency allows). The counters of
+     * {@link #progress} restart from zero for this round; received events keep their per-connection dedup.
+     */
+    public void reconnectAll(double rate, boolean resume) {
+        if (connector != null && connector.isAlive()) {
+            closing = true;
+            try {
+                connector.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            closing = false;
+        }
+        retryQueue.clear();
+        opened.set(0);
+        failed.set(0);
+        closedUnexpectedly.set(0);
+        for (int i = 0; i < openPerUrl.length(); i++) {
+            openPerUrl.set(i, 0);
+        }
+        lastReadyNanos.set(0);
+        resumeMode = resume;
+        aborting = false;
+        reconnectRate = rate;
+        connector = new Thread(this::runConnector, "connector");
+        connector.setDaemon(true);
+        connector.start();
+    }
+
+    private volatile double reconnectRate = -1;
 
     @Override
     public void start() {
@@ -155,7 +256,8 @@ public final class LocalFleet implements Fleet {
     private void runConnector() {
         long start = System.nanoTime();
         int n = spec.size();
-        double rate = spec.connectRate() > 0 ? spec.connectRate() : 1e9;
+        double r = reconnectRate >= 0 ? reconnectRate : spec.connectRate();
+        double rate = r > 0 ? r : 1e9;
         int next = 0;
         while (!closing) {
             int[] retry = retryQueue.poll();
@@ -207,6 +309,11 @@ public final class LocalFleet implements Fleet {
             retries.incrementAndGet();
         }
         URI uri = target.wsUri(spec.urls().get(urlIndex), users.user(index));
+        String sid = resumeMode ? sessionIds[index - spec.from()] : null;
+        if (sid != null) {
+            uri = URI.create(uri + (uri.getRawQuery() == null ? "?" : "&") + "resume=" + sid);
+            conn.resumeAttempt = true;
+        }
         HttpHeaders headers = new DefaultHttpHeaders();
         String token = target.authenticated() ? users.token(index) : null;
         if (token != null) {
@@ -252,6 +359,7 @@ public final class LocalFleet implements Fleet {
         Hist.recordMicros(conn.ts.connectTime, nanos / 1000);
         opened.incrementAndGet();
         openPerUrl.incrementAndGet(conn.urlIndex);
+        lastReadyNanos.accumulateAndGet(System.nanoTime(), Math::max);
     }
 
     void onAttemptFailed(Conn conn, String reason) {
@@ -273,6 +381,9 @@ public final class LocalFleet implements Fleet {
     void onClosed(Conn conn) {
         if (closing) {
             return;
+        }
+        if (aborting || conn.generation != generation) {
+            return; // aborted on purpose (reconnectAll resets the counters)
         }
         closedUnexpectedly.incrementAndGet();
         openPerUrl.decrementAndGet(conn.urlIndex);
@@ -366,6 +477,7 @@ public final class LocalFleet implements Fleet {
                 r.redelivered = ts.redelivered;
                 r.orderViolations = ts.orderViolations;
                 r.acksSent = ts.acksSent;
+                r.addCounters(ts.counters());
                 for (int p = 0; p < ts.phases.length; p++) {
                     if (ts.phases[p] != null) {
                         r.phase(p).merge(ts.phases[p]);

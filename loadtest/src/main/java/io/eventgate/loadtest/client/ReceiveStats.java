@@ -29,6 +29,16 @@ public final class ReceiveStats {
     public final Map<Integer, PhaseStats> phases = new TreeMap<>();
     public final Map<Integer, Spread> spreads = new TreeMap<>();
     public final java.util.List<String> errorSamples = new java.util.ArrayList<>();
+    /** Named counters (acks confirmed, resume outcomes, ...): summed on merge. */
+    public final Map<String, Long> counters = new TreeMap<>();
+
+    public long counter(String name) {
+        return counters.getOrDefault(name, 0L);
+    }
+
+    public void addCounters(Map<String, Long> m) {
+        m.forEach((k, v) -> counters.merge(k, v, Long::sum));
+    }
 
     public long received() {
         long sum = 0;
@@ -57,6 +67,7 @@ public final class ReceiveStats {
         pings += o.pings;
         acksSent += o.acksSent;
         clientCpuNanos += o.clientCpuNanos;
+        addCounters(o.counters);
         o.phases.forEach((k, v) -> phase(k).merge(v));
         o.spreads.forEach((k, v) -> spreads.computeIfAbsent(k, x -> new Spread()).merge(v));
         for (String s : o.errorSamples) {
@@ -86,6 +97,8 @@ public final class ReceiveStats {
         phases.forEach((k, v) -> ph.set(String.valueOf(k), v.toJson()));
         ObjectNode sp = n.putObject("spreads");
         spreads.forEach((k, v) -> sp.set(String.valueOf(k), v.toJson()));
+        ObjectNode cs = n.putObject("counters");
+        counters.forEach(cs::put);
         ArrayNode es = n.putArray("errorSamples");
         errorSamples.forEach(es::add);
         return n;
@@ -114,6 +127,10 @@ public final class ReceiveStats {
         for (Iterator<Map.Entry<String, JsonNode>> it = n.get("spreads").fields(); it.hasNext(); ) {
             var e = it.next();
             s.spreads.put(Integer.parseInt(e.getKey()), Spread.fromJson(e.getValue()));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.path("counters").fields(); it.hasNext(); ) {
+            var e = it.next();
+            s.counters.put(e.getKey(), e.getValue().asLong());
         }
         for (JsonNode e : n.get("errorSamples")) {
             s.errorSamples.add(e.asText());

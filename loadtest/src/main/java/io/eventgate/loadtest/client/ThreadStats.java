@@ -21,6 +21,26 @@ final class ThreadStats {
     long redelivered;
     long orderViolations;
     long acksSent;
+    /** Event ids acknowledged, "acked" replies' acknowledged/unknown sums, resume outcomes (see {@link #counters}). */
+    long ackedIds;
+    long ackConfirmed;
+    long ackUnknown;
+    long resumedTrue;
+    long resumedFalse;
+    long recoveredTrue;
+    long recoveredFalse;
+
+    java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        m.put("ackedIds", ackedIds);
+        m.put("ackConfirmed", ackConfirmed);
+        m.put("ackUnknown", ackUnknown);
+        m.put("resumedTrue", resumedTrue);
+        m.put("resumedFalse", resumedFalse);
+        m.put("recoveredTrue", recoveredTrue);
+        m.put("recoveredFalse", recoveredFalse);
+        return m;
+    }
 
     PhaseStats phase(int ph) {
         int i = Math.max(0, Math.min(MAX_PHASES - 1, ph));

@@ -50,6 +50,10 @@ public final class ReportWriter {
         targeted(md, select(results, "targeted"), charts, chartLink);
         broadcast(md, select(results, "broadcast"), charts, chartLink);
         smoke(md, select(results, "smoke"));
+        durable(md, select(results, "durable"));
+        reconnectStorm(md, select(results, "reconnect-storm"));
+        crossNode(md, select(results, "cross-node"));
+        clusterCapacity(md, select(results, "cluster-capacity"));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.toString());
         System.out.println("wrote " + out + " from " + results.size() + " results; charts in " + charts);
@@ -178,7 +182,67 @@ public final class ReportWriter {
         } else {
             md.append("| targeted | >= 20,000 events/s, p99 <= 20 ms, <= 25 µs/publish | not measured yet | | |\n");
         }
+        moreTargets(md, results);
         md.append('\n');
+    }
+
+    /** Rows of the scenarios added later (durable, reconnect storm, cross-node, cluster capacity). */
+    private static void moreTargets(StringBuilder md, List<ObjectNode> results) {
+        ObjectNode du = latest(results, "durable", n -> n.at("/connections/opened").asInt() >= 2_000);
+        boolean duReduced = du == null;
+        if (du == null) {
+            du = latest(results, "durable", n -> true);
+        }
+        if (du != null) {
+            long lost = du.at("/delivery/lost").asLong(-1);
+            long dup = du.at("/delivery/duplicates").asLong(-1);
+            long notAcked = du.at("/acks/receivedNotConfirmed").asLong(-1);
+            row(md, "durable delivery (PostgreSQL, acks)", "loss 0: every event answered 200 received and acked",
+                    (duReduced ? "*reduced scale:* " : "") + fmt(du.at("/throughput/ackedEventsPerSec").asDouble(
+                    Double.NaN), 0) + " acked events/s (" + fmt(du.at("/config/rate").asDouble(), 0) + " offered, "
+                    + fmt(du.at("/connections/opened").asInt(), 0) + " users), lost " + lost + ", not acked "
+                    + notAcked + ", duplicates " + dup + " (+ " + du.at("/delivery/redelivered").asLong()
+                    + " redeliveries), p99 " + fmt(du.at("/latencyMs/p99").asDouble(Double.NaN), 1) + " ms",
+                    met(lost == 0 && dup == 0 && notAcked == 0, duReduced, lost), du);
+        }
+        ObjectNode rs = latest(results, "reconnect-storm", n -> n.at("/connections/opened").asInt() >= 10_000);
+        boolean rsReduced = rs == null;
+        if (rs == null) {
+            rs = latest(results, "reconnect-storm", n -> true);
+        }
+        if (rs != null) {
+            long lost = rs.at("/delivery/lost").asLong(-1);
+            long dup = rs.at("/delivery/duplicatesAfterDedup").asLong(rs.at("/delivery/duplicates").asLong(-1));
+            int n = rs.at("/connections/opened").asInt();
+            long resumed = rs.at("/storm/resumedTrue").asLong();
+            row(md, "reconnect storm", "all connections resumed (resumed:true), loss 0 after de-dup by eventId",
+                    (rsReduced ? "*reduced scale:* " : "") + fmt(n, 0) + " connections: all back after "
+                    + num(rs.at("/storm/secondsUntilAllResumed"), 2) + " s, resumed " + resumed + ", recovered:true "
+                    + rs.at("/storm/recoveredTrue").asLong() + " / false " + rs.at("/storm/recoveredFalse").asLong()
+                    + ", lost " + lost + ", duplicate frames dropped by de-dup " + rs.at("/delivery/duplicates").asLong()
+                    + " (" + rs.at("/delivery/redelivered").asLong() + " redelivered)", met(lost == 0 && resumed == n,
+                    rsReduced,
+                    lost), rs);
+        }
+        ObjectNode cn = latest(results, "cross-node", n -> true);
+        if (cn != null) {
+            row(md, "cross-node latency (Redis)", "the latency Redis adds, same load on 1 node vs 2 nodes",
+                    "p50 +" + num(cn.at("/redisAddedLatencyMs/p50"), 2) + " ms, p99 +"
+                    + num(cn.at("/redisAddedLatencyMs/p99"), 2) + " ms (" + fmt(cn.at("/config/rate").asDouble(), 0)
+                    + " events/s, " + fmt(cn.at("/crossNode/connections/opened").asInt(), 0) + " users), lost "
+                    + cn.at("/crossNode/delivery/lost").asLong(), cn.path("passed").asBoolean() ? "measured (no loss)"
+                    : "**no** (see failures)", cn);
+        }
+        ObjectNode cc = latest(results, "cluster-capacity", n -> true);
+        if (cc != null) {
+            int reached = cc.at("/capacity/reached").asInt();
+            int target = cc.at("/capacity/target").asInt();
+            row(md, "cluster capacity", "100,000 connections with heartbeats on K nodes", fmt(reached, 0) + " of "
+                    + fmt(target, 0) + " on " + cc.path("nodes").size() + " nodes in "
+                    + num(cc.at("/capacity/secondsToConnectAll"), 1) + " s; heap " + num(cc.at(
+                    "/memory/heapBytesPerConnection"), 0) + " B/conn, RSS " + num(cc.at("/memory/rssBytesPerConnection"),
+                    0) + " B/conn", met(reached >= 100_000, target < 100_000, reached), cc);
+        }
     }
 
     private static String met(boolean ok, boolean reduced, double value) {
@@ -221,6 +285,17 @@ public final class ReportWriter {
                 them) / N (`jcmd <pid> GC.run`, then `jstat -gc`; Node peers: `global.gc()` then `heapUsed`). \
                 **RSS per connection** likewise from `VmRSS`. The baseline is taken after a warm-up batch of \
                 connections was opened and closed. Only possible for servers the harness started (else "n/a").
+                - **Scenarios** (each one command; each writes `loadtest/results/<time>-<scenario>.json`, then \
+                `./scripts/loadtest.sh report`): `smoke`, `idle`, `targeted`, `broadcast` (above); `durable \
+                --start-gateway` (creates a fresh PostgreSQL database with `psql` on 127.0.0.1:5432 as user \
+                `postgres`, dropped at the end); `reconnect-storm --start-gateway`; `cross-node --start-gateway` \
+                (Redis on 127.0.0.1:6379, a fresh `GATEWAY_REDIS_PREFIX`, its keys deleted at the end); \
+                `cluster-capacity --start-gateway` (K nodes with Redis, -Xmx700m, worker processes). Every process a \
+                scenario starts (nodes, workers) is stopped at its end, also on failure or Ctrl-C (shutdown hook).
+                - **Busy machine**: every measured window records the load average and the CPU other processes used \
+                (`otherProcessesCpuPercentOfOneCore`); a run whose worst window saw more than 25 % of a core taken \
+                by other processes is marked *machine busy during the run* below (the load average, which also \
+                counts the run's own server and clients, is shown alongside).
                 - Server and clients share the same 2 cores, so client CPU competes with the server: the numbers are \
                 lower bounds of what the server can do on a machine of its own. Other jobs on the machine show up as \
                 steal or as noise; the steal column says how much.
@@ -421,6 +496,159 @@ public final class ReportWriter {
         runs(md, runs);
     }
 
+    private static void durable(StringBuilder md, List<ObjectNode> runs) {
+        md.append("## Durable delivery (PostgreSQL, acknowledged)\n\n");
+        if (runs.isEmpty()) {
+            md.append("No results yet: `./scripts/loadtest.sh durable --start-gateway`.\n\n");
+            return;
+        }
+        md.append("Targeted events through a gateway with `GATEWAY_DB_URL` (a fresh database per run); every client acks"
+                + " every event (batched per 50 ms, confirmed by the gateway's `acked`). *acked ev/s* = events"
+                + " confirmed acknowledged / publishing time; *dup* excludes redeliveries (`\"redelivered\":true`),"
+                + " counted apart.\n\n");
+        md.append("| run | users | offered ev/s | published ev/s | acked ev/s | p50 ms | p95 ms | p99 ms | max ms | lost |"
+                + " not acked | dup | redelivered | server µs/event | steal % | other procs CPU % | load avg | passed |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (ObjectNode r : runs) {
+            md.append("| ").append(runId(r)).append(" | ").append(r.at("/connections/opened").asInt()).append(" | ")
+                    .append(num(r.at("/config/rate"), 0)).append(" | ")
+                    .append(num(r.at("/throughput/publishedEventsPerSec"), 0)).append(" | ")
+                    .append(num(r.at("/throughput/ackedEventsPerSec"), 0)).append(" | ")
+                    .append(num(r.at("/latencyMs/p50"), 2)).append(" | ")
+                    .append(num(r.at("/latencyMs/p95"), 2)).append(" | ")
+                    .append(num(r.at("/latencyMs/p99"), 2)).append(" | ")
+                    .append(num(r.at("/latencyMs/max"), 1)).append(" | ")
+                    .append(r.at("/delivery/lost").asLong()).append(" | ")
+                    .append(r.at("/acks/receivedNotConfirmed").asLong()).append(" | ")
+                    .append(r.at("/delivery/duplicates").asLong()).append(" | ")
+                    .append(r.at("/delivery/redelivered").asLong()).append(" | ")
+                    .append(num(r.at("/window/serverCpuMicrosPerDelivery"), 2)).append(" | ")
+                    .append(num(r.at("/window/stealPercent"), 2)).append(" | ")
+                    .append(num(r.at("/window/otherProcessesCpuPercentOfOneCore"), 0)).append(" | ")
+                    .append(num(r.at("/window/loadAverage1m"), 2)).append(" | ")
+                    .append(r.path("passed").asBoolean() ? "yes" : "**no**").append(" |\n");
+        }
+        md.append('\n');
+        runs(md, runs);
+    }
+
+    private static void reconnectStorm(StringBuilder md, List<ObjectNode> runs) {
+        md.append("## Reconnect storm (resume)\n\n");
+        if (runs.isEmpty()) {
+            md.append("No results yet: `./scripts/loadtest.sh reconnect-storm --start-gateway`.\n\n");
+            return;
+        }
+        md.append("Every connection is aborted at once client-side (RST) while targeted events keep coming, then all"
+                + " reconnect with `?resume=<sessionId>`. *all back* = seconds from the abort until the last"
+                + " `connected`; loss is counted per recipient after de-duplication by event; *dup dropped* = frames"
+                + " the de-duplication dropped: redeliveries (`\"redelivered\":true`) / others (history replays of the"
+                + " resume, which replays from the first unacknowledged event: PROTOCOL.md 9.3).\n\n");
+        md.append("| run | connections | events/s | all back s | resumed true / false | recovered true / false |"
+                + " published | lost | dup dropped: redelivered / replayed | p99 ms before / storm / after | other procs CPU % |"
+                + " load avg | passed |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (ObjectNode r : runs) {
+            md.append("| ").append(runId(r)).append(" | ").append(r.at("/connections/opened").asInt()).append(" | ")
+                    .append(num(r.at("/config/rate"), 0)).append(" | ")
+                    .append(num(r.at("/storm/secondsUntilAllResumed"), 2)).append(" | ")
+                    .append(r.at("/storm/resumedTrue").asLong()).append(" / ")
+                    .append(r.at("/storm/resumedFalse").asLong()).append(" | ")
+                    .append(r.at("/storm/recoveredTrue").asLong()).append(" / ")
+                    .append(r.at("/storm/recoveredFalse").asLong()).append(" | ")
+                    .append(r.at("/delivery/published").asLong()).append(" | ")
+                    .append(r.at("/delivery/lost").asLong()).append(" | ")
+                    .append(r.at("/delivery/redelivered").asLong()).append(" / ")
+                    .append(r.at("/delivery/duplicatesNotRedelivered").asLong(r.at("/delivery/duplicates").asLong()))
+                    .append(" | ")
+                    .append(num(r.at("/latencyMsByPhase/beforeDrop/p99"), 1)).append(" / ")
+                    .append(num(r.at("/latencyMsByPhase/duringStorm/p99"), 1)).append(" / ")
+                    .append(num(r.at("/latencyMsByPhase/afterResume/p99"), 1)).append(" | ")
+                    .append(num(r.at("/window/otherProcessesCpuPercentOfOneCore"), 0)).append(" | ")
+                    .append(num(r.at("/window/loadAverage1m"), 2)).append(" | ")
+                    .append(r.path("passed").asBoolean() ? "yes" : "**no**").append(" |\n");
+        }
+        md.append('\n');
+        runs(md, runs);
+    }
+
+    private static void crossNode(StringBuilder md, List<ObjectNode> runs) {
+        md.append("## Cross-node delivery (Redis)\n\n");
+        if (runs.isEmpty()) {
+            md.append("No results yet: `./scripts/loadtest.sh cross-node --start-gateway`.\n\n");
+            return;
+        }
+        md.append("The same targeted load, in one invocation, first on one node (no Redis), then on two nodes joined"
+                + " by Redis with every receiver on node 1 and every publish to node 2. *Redis adds* = cross-node"
+                + " minus single-node latency.\n\n");
+        md.append("| run | users | offered ev/s | setup | published ev/s | p50 ms | p95 ms | p99 ms | max ms | lost |"
+                + " dup | server µs/event | other procs CPU % | load avg |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (ObjectNode r : runs) {
+            for (String part : List.of("singleNode", "crossNode")) {
+                JsonNode x = r.path(part);
+                md.append("| ").append(runId(r)).append(" | ").append(x.at("/connections/opened").asInt())
+                        .append(" | ").append(num(r.at("/config/rate"), 0)).append(" | ")
+                        .append(part.equals("singleNode") ? "1 node" : "2 nodes + Redis").append(" | ")
+                        .append(num(x.at("/throughput/publishedEventsPerSec"), 0)).append(" | ")
+                        .append(num(x.at("/latencyMs/p50"), 2)).append(" | ")
+                        .append(num(x.at("/latencyMs/p95"), 2)).append(" | ")
+                        .append(num(x.at("/latencyMs/p99"), 2)).append(" | ")
+                        .append(num(x.at("/latencyMs/max"), 1)).append(" | ")
+                        .append(x.at("/delivery/lost").asLong()).append(" | ")
+                        .append(x.at("/delivery/duplicates").asLong()).append(" | ")
+                        .append(num(x.at("/window/serverCpuMicrosPerDelivery"), 2)).append(" | ")
+                        .append(num(x.at("/window/otherProcessesCpuPercentOfOneCore"), 0)).append(" | ")
+                        .append(num(x.at("/window/loadAverage1m"), 2)).append(" |\n");
+            }
+            md.append("| ").append(runId(r)).append(" | | | **Redis adds** | | ")
+                    .append(num(r.at("/redisAddedLatencyMs/p50"), 2)).append(" | ")
+                    .append(num(r.at("/redisAddedLatencyMs/p95"), 2)).append(" | ")
+                    .append(num(r.at("/redisAddedLatencyMs/p99"), 2)).append(" | | | | | | |\n");
+        }
+        md.append('\n');
+        runs(md, runs);
+    }
+
+    private static void clusterCapacity(StringBuilder md, List<ObjectNode> runs) {
+        md.append("## Cluster capacity\n\n");
+        if (runs.isEmpty()) {
+            md.append("No results yet: `./scripts/loadtest.sh cluster-capacity --start-gateway`.\n\n");
+            return;
+        }
+        md.append("K nodes joined by Redis; client worker processes (< 19,000 sockets each) bind source addresses"
+                + " 127.0.0.1, .2, ...; connections held with heartbeats. Memory per connection = (after - before"
+                + " connecting) / connections of that node; heap after a forced GC.\n\n");
+        md.append("| run | target | reached | nodes | workers | connect all s | connect p50 / p99 ms | heap B/conn |"
+                + " RSS B/conn | heartbeats answered | dropped | other procs CPU % | load avg |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (ObjectNode r : runs) {
+            md.append("| ").append(runId(r)).append(" | ").append(r.at("/capacity/target").asInt()).append(" | ")
+                    .append(r.at("/capacity/reached").asInt()).append(" | ")
+                    .append(r.path("nodes").size()).append(" | ")
+                    .append(r.at("/capacity/workers").asInt()).append(" | ")
+                    .append(num(r.at("/capacity/secondsToConnectAll"), 1)).append(" | ")
+                    .append(num(r.at("/connections/connectTimeMs/p50"), 1)).append(" / ")
+                    .append(num(r.at("/connections/connectTimeMs/p99"), 1)).append(" | ")
+                    .append(num(r.at("/memory/heapBytesPerConnection"), 0)).append(" | ")
+                    .append(num(r.at("/memory/rssBytesPerConnection"), 0)).append(" | ")
+                    .append(r.at("/window/heartbeatsAnswered").asLong()).append(" | ")
+                    .append(r.at("/connections/droppedDuringRun").asLong()).append(" | ")
+                    .append(num(r.at("/window/otherProcessesCpuPercentOfOneCore"), 0)).append(" | ")
+                    .append(num(r.at("/window/loadAverage1m"), 2)).append(" |\n");
+        }
+        ObjectNode last = runs.get(runs.size() - 1);
+        md.append("\nPer node, ").append(runId(last)).append(":\n\n| node | connections | heap B/conn | RSS B/conn |"
+                + " heap after MiB | RSS after MiB |\n|---|---|---|---|---|---|\n");
+        for (JsonNode x : last.path("nodes")) {
+            md.append("| ").append(x.path("url").asText()).append(" | ").append(x.path("connections").asInt())
+                    .append(" | ").append(num(x.path("heapBytesPerConnection"), 0)).append(" | ")
+                    .append(num(x.path("rssBytesPerConnection"), 0)).append(" | ")
+                    .append(fmt(x.path("heapAfterBytes").asDouble(Double.NaN) / 1048576, 1)).append(" | ")
+                    .append(fmt(x.path("rssAfterBytes").asDouble(Double.NaN) / 1048576, 1)).append(" |\n");
+        }
+        md.append('\n');
+        runs(md, runs);
+    }
+
     /** Command, date, commit and machine of every run. */
     private static void runs(StringBuilder md, List<ObjectNode> runs) {
         md.append("<details><summary>Commands, commits and machines of these runs</summary>\n\n");
@@ -437,12 +665,46 @@ public final class ReportWriter {
             if (r.has("label")) {
                 md.append("; ").append(r.path("label").asText());
             }
+            String busy = busy(r);
+            if (busy != null) {
+                md.append("; **machine busy during the run** (").append(busy).append(')');
+            }
             md.append("\n\n  `").append(r.path("command").asText()).append("`\n");
         }
         md.append("\n</details>\n\n");
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * "other processes X % of a core, load average Y" when other jobs took more than 25 % of a core during a
+     * measured window (the worst window of the run), else null.
+     */
+    static String busy(JsonNode r) {
+        List<JsonNode> windows = new ArrayList<>();
+        windows.add(r.path("window"));
+        windows.add(r.at("/singleNode/window"));
+        windows.add(r.at("/crossNode/window"));
+        for (JsonNode s : r.path("steps")) {
+            windows.add(s.path("window"));
+        }
+        double other = -1;
+        double load = -1;
+        for (JsonNode w : windows) {
+            if (w.path("otherProcessesCpuPercentOfOneCore").isNumber()) {
+                other = Math.max(other, w.path("otherProcessesCpuPercentOfOneCore").asDouble());
+            }
+            if (w.path("loadAverage1m").isNumber()) {
+                load = Math.max(load, w.path("loadAverage1m").asDouble());
+            }
+        }
+        // the load average counts the run's own server and clients too: only the CPU of other processes decides
+        if (other > 25) {
+            return "other processes up to " + (other < 0 ? "n/a" : fmt(other, 0) + " % of a core") + ", load average"
+                    + " up to " + (load < 0 ? "n/a" : fmt(load, 2));
+        }
+        return null;
+    }
 
     private static List<ObjectNode> latestPer(List<ObjectNode> runs, java.util.function.Function<ObjectNode, String> key) {
         Map<String, ObjectNode> m = new LinkedHashMap<>();

@@ -55,7 +55,7 @@ public final class Run implements AutoCloseable {
     public final ObjectNode config;
     public final io.eventgate.loadtest.client.Users users;
     public final long startNanos = System.nanoTime();
-    private final List<Fleet> fleets = new ArrayList<>();
+    private final List<Fleet> fleets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Path root = Paths.root();
     private Publisher publisher;
     private Thread printer;
@@ -96,14 +96,150 @@ public final class Run implements AutoCloseable {
     }
 
     public static Run open(Options o, String scenario) throws Exception {
+        return open(o, scenario, run -> Map.of());
+    }
+
+    /** Prepares what started servers need (e.g. a database) before they start; returns extra server environment. */
+    @FunctionalInterface
+    public interface Setup {
+        Map<String, String> prepare(Run run) throws Exception;
+    }
+
+    /** Like {@link #open(Options, String)}, with {@code setup} run first (its cleanups: {@link #onClose}). */
+    public static Run open(Options o, String scenario, Setup setup) throws Exception {
+        return open(o, scenario, setup, true);
+    }
+
+    /** With {@code startServers} false, --start-gateway starts nothing here: the scenario starts its servers. */
+    public static Run open(Options o, String scenario, Setup setup, boolean startServers) throws Exception {
         Run run = new Run(o, scenario);
+        run.startDefaultServers = startServers;
         try {
+            run.shutdownHook = new Thread(run::cleanUp, "loadtest-stop-servers");
+            Runtime.getRuntime().addShutdownHook(run.shutdownHook);
+            run.setupEnv.putAll(setup.prepare(run));
             run.startServers();
         } catch (Exception e) {
             run.close();
             throw e;
         }
         return run;
+    }
+
+    private final Map<String, String> setupEnv = new LinkedHashMap<>();
+    private boolean startDefaultServers = true;
+    /** Defaults of --max-connections-per-worker and --source-addresses chosen by a scenario (else automatic). */
+    public int defaultPerWorker = -1;
+    public List<String> defaultSources;
+    /** Clients send ack messages with an id, so the server confirms them ("acked"). */
+    public boolean ackConfirm;
+    private final List<Runnable> cleanups = new ArrayList<>();
+
+    /** Runs {@code cleanup} at the end (after the servers stopped; also on failure and on SIGINT/SIGTERM). */
+    public synchronized void onClose(Runnable cleanup) {
+        cleanups.add(0, cleanup);
+    }
+
+    private synchronized void cleanUp() {
+        for (Fleet f : new ArrayList<>(fleets)) {
+            f.close(); // worker processes too
+        }
+        stopServers();
+        for (Runnable r : cleanups) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                System.err.println("loadtest: cleanup failed: " + e);
+            }
+        }
+        cleanups.clear();
+    }
+
+    /** The extra environment of started servers: --gateway-env plus what the setup added. */
+    public Map<String, String> gatewayEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String kv : o.all("gateway-env")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--gateway-env: expected KEY=VALUE, got \"" + kv + "\"");
+            }
+            env.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        env.putAll(setupEnv);
+        return env;
+    }
+
+    /**
+     * Starts {@code nodes} more servers (ports from a free range at 18080 up), with {@code env} (per node index; the
+     * node's GATEWAY_NODE_ID is loadtest-&lt;index&gt; unless env sets it) and waits until they are ready. They
+     * are measured (server CPU/RSS) and stopped at the end, or earlier by {@link #stopGateways}.
+     */
+    public List<ServerProcess> startGateways(int nodes, java.util.function.IntFunction<Map<String, String>> env,
+                                             String heap, List<String> jvmOpts) throws Exception {
+        int base = ServerProcess.freePorts(18080, nodes);
+        List<ServerProcess> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < nodes; i++) {
+                ServerProcess.Launch launch = new ServerProcess.Launch(target,
+                        Path.of(o.string("gateway-jar", root.resolve("gateway-server/target/gateway.jar").toString())),
+                        o.string("java", Paths.currentJava()), heap, jvmOpts, o.string("node", "node"),
+                        root.resolve("loadtest/peers"), env.apply(i), root.resolve("loadtest/results/tmp"), jwtSecret,
+                        apiKey);
+                ServerProcess p = ServerProcess.start(launch, base + i, i);
+                synchronized (this) {
+                    servers.add(p);
+                    serverPids.add(p.pid());
+                }
+                started.add(p);
+            }
+            for (ServerProcess p : started) {
+                p.awaitReady(Duration.ofSeconds(120));
+                say("started " + target.id() + " pid " + p.pid() + " on " + p.baseUrl() + " (log " + root.relativize(
+                        p.log().toAbsolutePath()) + ")");
+            }
+        } catch (Exception e) {
+            stopGateways(started);
+            throw e;
+        }
+        return started;
+    }
+
+    /** Stops servers started by {@link #startGateways} (SIGTERM, then SIGKILL after 30 s). */
+    public void stopGateways(List<ServerProcess> list) {
+        for (ServerProcess p : list) {
+            p.stop(Duration.ofSeconds(30));
+            synchronized (this) {
+                servers.remove(p);
+                serverPids.remove(p.pid());
+            }
+        }
+    }
+
+    /** JVM options of started gateways (--gateway-jvm-opts). */
+    public List<String> gatewayJvmOpts() {
+        List<String> jvmOpts = new ArrayList<>();
+        for (String opt : o.string("gateway-jvm-opts", "").split("\\s+")) {
+            if (!opt.isBlank()) {
+                jvmOpts.add(opt);
+            }
+        }
+        return jvmOpts;
+    }
+
+    /** The single in-process fleet (scenarios that drive connections directly, e.g. reconnect-storm). */
+    public LocalFleet localFleet() {
+        if (fleets.size() != 1 || !(fleets.get(0) instanceof LocalFleet l)) {
+            throw new IllegalStateException("expected one in-process fleet, have " + fleets.size());
+        }
+        return l;
+    }
+
+    /** Records extra servers in the results (their environment with secrets redacted). */
+    public static ObjectNode redactedEnv(Map<String, String> env) {
+        ObjectNode e = Json.object();
+        env.forEach((k, v) -> e.put(k, k.contains("SECRET") || k.contains("KEY") || k.contains("PASSWORD")
+                ? "<redacted>" : v));
+        return e;
     }
 
     private void startServers() throws Exception {
@@ -118,29 +254,20 @@ public final class Run implements AutoCloseable {
             s.put("measured", !serverPids.isEmpty());
             return;
         }
+        if (!startDefaultServers) {
+            s.put("started", true);
+            s.put("startedBy", "scenario");
+            return;
+        }
         int nodes = o.integer("nodes", 1);
         int base = o.has("port") ? o.integer("port", 18080) : ServerProcess.freePorts(18080, nodes);
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String kv : o.all("gateway-env")) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--gateway-env: expected KEY=VALUE, got \"" + kv + "\"");
-            }
-            env.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
-        List<String> jvmOpts = new ArrayList<>();
-        for (String opt : o.string("gateway-jvm-opts", "").split("\\s+")) {
-            if (!opt.isBlank()) {
-                jvmOpts.add(opt);
-            }
-        }
+        Map<String, String> env = gatewayEnv();
+        List<String> jvmOpts = gatewayJvmOpts();
         String heap = o.string("gateway-heap", "2g");
         ServerProcess.Launch launch = new ServerProcess.Launch(target,
                 Path.of(o.string("gateway-jar", root.resolve("gateway-server/target/gateway.jar").toString())),
                 o.string("java", Paths.currentJava()), heap, jvmOpts, o.string("node", "node"),
                 root.resolve("loadtest/peers"), env, root.resolve("loadtest/results/tmp"), jwtSecret, apiKey);
-        shutdownHook = new Thread(this::stopServers, "loadtest-stop-servers");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
         for (int i = 0; i < nodes; i++) {
             ServerProcess p = ServerProcess.start(launch, base + i, i);
             servers.add(p);
@@ -171,11 +298,20 @@ public final class Run implements AutoCloseable {
 
     /** Opens connections {@code [from, to)}, in-process or in worker processes; returns at once. */
     public void connect(int from, int to, List<String> channels) throws Exception {
+        connect(from, to, channels, urls);
+    }
+
+    /** Opens connections {@code [from, to)} to the servers {@code urls} (a subset of the run's servers). */
+    public void connect(int from, int to, List<String> channels, List<String> urls) throws Exception {
         int n = to - from;
         int limit = ProcStats.openFilesLimit();
-        int perWorker = o.integer("max-connections-per-worker", Math.max(100, limit - 400));
+        int perWorker = o.integer("max-connections-per-worker", defaultPerWorker > 0 ? defaultPerWorker
+                : Math.max(100, limit - 400));
         int workers = o.integer("workers", (n + perWorker - 1) / perWorker);
         List<String> sources = o.list("source-addresses", null);
+        if (sources.isEmpty() && defaultSources != null) {
+            sources.addAll(defaultSources);
+        }
         int perUrl = (n + urls.size() - 1) / Math.max(1, urls.size());
         if (sources.isEmpty() && perUrl > 25_000) {
             for (int i = 0; i < (perUrl + 24_999) / 25_000; i++) {
@@ -186,7 +322,7 @@ public final class Run implements AutoCloseable {
         FleetSpec spec = new FleetSpec(target.id(), urls, sources, from, to, jwtSecret, tokensFile, rate,
                 o.integer("connect-concurrency", 256), o.duration("connect-timeout", Duration.ofSeconds(30)).toMillis(),
                 o.integer("connect-retries", 2), target == Target.EVENTGATE ? channels : List.of(),
-                o.string("ack", "auto"), o.integer("io-threads", 2));
+                o.string("ack", "auto"), o.integer("io-threads", 2), ackConfirm);
         config.put("connections", n);
         config.put("connectRate", rate);
         config.put("workers", Math.max(1, workers));
@@ -284,6 +420,15 @@ public final class Run implements AutoCloseable {
     // ---------------------------------------------------------------- publisher
 
     public Publisher publisher(Ledger ledger, int defaultConnections) throws Exception {
+        return publisher(ledger, defaultConnections, urls);
+    }
+
+    /** A publisher to {@code urls} (item.node indexes this list); a previous publisher of this run is closed. */
+    public Publisher publisher(Ledger ledger, int defaultConnections, List<String> urls) throws Exception {
+        if (publisher != null) {
+            publisher.close();
+            publisher = null;
+        }
         PublishMode mode = PublishMode.parse(o.string("publish-mode", "http"));
         if (target == Target.EVENTGATE && apiKey == null) {
             throw new IllegalArgumentException("publishing to eventgate needs --api-key (or --start-gateway)");
@@ -420,6 +565,12 @@ public final class Run implements AutoCloseable {
                     long now = System.nanoTime();
                     double dt = (now - lastNanos) / 1e9;
                     long sent = ps == null ? 0 : ps.published();
+                    if (sent < lastSent) {
+                        lastSent = 0; // a new publisher (a scenario with several loads)
+                    }
+                    if (p.received() < lastRecv) {
+                        lastRecv = 0; // new client fleets
+                    }
                     StringBuilder line = new StringBuilder(String.format("[%6.1fs] %s conns %d/%d open",
                             (now - startNanos) / 1e9, phaseLabel, p.open(), p.connections()));
                     if (p.failed() > 0 || p.closedUnexpectedly() > 0) {
@@ -519,7 +670,11 @@ public final class Run implements AutoCloseable {
     }
 
     private void stopServers() {
-        for (ServerProcess s : servers) {
+        List<ServerProcess> copy;
+        synchronized (this) {
+            copy = new ArrayList<>(servers);
+        }
+        for (ServerProcess s : copy) {
             s.stop(Duration.ofSeconds(30));
         }
     }
@@ -537,7 +692,7 @@ public final class Run implements AutoCloseable {
         if (publisher != null) {
             publisher.close();
         }
-        stopServers();
+        cleanUp();
         if (shutdownHook != null) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
