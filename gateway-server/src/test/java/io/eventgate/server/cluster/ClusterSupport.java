@@ -13,8 +13,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Shared helpers of the cluster tests: unique Redis prefixes on the shared Redis (cleaned up with SCAN, never
@@ -145,72 +142,6 @@ final class ClusterSupport {
             connection.close();
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
-    }
-
-    /**
-     * A private redis-server (no persistence) on a random port 20000-30000 for tests that take Redis down; the
-     * shared Redis on 6379 is never stopped.
-     */
-    static final class PrivateRedis implements AutoCloseable {
-        final int port;
-        private Process process;
-
-        PrivateRedis() {
-            this.port = freePort(20_000, 30_000);
-        }
-
-        String url() {
-            return "redis://127.0.0.1:" + port;
-        }
-
-        /** Starts (or restarts, on the same port) and waits until it answers PING. */
-        void start() {
-            try {
-                process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                        "--save", "", "--appendonly", "no")
-                        .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .start();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot start redis-server", e);
-            }
-            await().atMost(WAIT).ignoreExceptions().until(() -> {
-                try (Redis r = new Redis(url())) {
-                    return "PONG".equals(r.sync().ping());
-                }
-            });
-        }
-
-        /** SIGTERM (a clean shutdown; nothing is saved) and waits for the process to end. */
-        void stop() {
-            if (process != null) {
-                process.destroy();
-                await().atMost(WAIT).until(() -> !process.isAlive());
-                process = null;
-            }
-        }
-
-        @Override
-        public void close() {
-            if (process != null) {
-                process.destroyForcibly();
-                await().atMost(WAIT).until(() -> !process.isAlive());
-                process = null;
-            }
-        }
-    }
-
-    static int freePort(int from, int to) {
-        for (int i = 0; i < 100; i++) {
-            int candidate = ThreadLocalRandom.current().nextInt(from, to);
-            try (ServerSocket socket = new ServerSocket(candidate, 1, InetAddress.getByName("127.0.0.1"))) {
-                socket.setReuseAddress(true);
-                return candidate;
-            } catch (IOException e) {
-                // taken: try another
-            }
-        }
-        throw new IllegalStateException("no free port in " + from + "-" + to);
     }
 
     // ------------------------------------------------------------------ PostgreSQL

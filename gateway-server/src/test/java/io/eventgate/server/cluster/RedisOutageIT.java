@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eventgate.server.cluster.ClusterSupport.FreshDatabase;
-import io.eventgate.server.cluster.ClusterSupport.PrivateRedis;
+import io.eventgate.server.testing.PrivateRedis;
 import io.eventgate.server.cluster.ClusterSupport.Reply;
 import io.eventgate.server.testing.TestGateway;
 import java.net.URI;

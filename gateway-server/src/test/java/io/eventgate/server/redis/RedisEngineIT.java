@@ -23,7 +23,7 @@ import io.eventgate.core.engine.MemoryEngine;
 import io.eventgate.core.engine.PublishOptions;
 import io.eventgate.protocol.Json;
 import io.eventgate.protocol.StreamPosition;
-import io.eventgate.server.redis.RedisTestSupport.PrivateRedis;
+import io.eventgate.server.testing.PrivateRedis;
 import io.eventgate.server.redis.RedisTestSupport.Recorder;
 import io.eventgate.server.redis.RedisTestSupport.SharedRedis;
 import java.nio.charset.StandardCharsets;

@@ -10,14 +10,11 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -163,66 +160,4 @@ final class RedisTestSupport {
         }
     }
 
-    /** A private redis-server (no persistence) on a random port 20000-30000, for tests that take Redis down. */
-    static final class PrivateRedis implements AutoCloseable {
-        final int port;
-        private Process process;
-
-        PrivateRedis() {
-            this.port = freePort();
-        }
-
-        String url() {
-            return "redis://127.0.0.1:" + port;
-        }
-
-        void start() {
-            try {
-                process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                        "--save", "", "--appendonly", "no")
-                        .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .start();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot start redis-server", e);
-            }
-            await().atMost(WAIT).ignoreExceptions().until(() -> {
-                try (Plain p = plain(url())) {
-                    return "PONG".equals(p.sync().ping());
-                }
-            });
-        }
-
-        /** Stops the server (SIGTERM: a clean shutdown, nothing saved) and waits for the process to end. */
-        void stop() {
-            if (process != null) {
-                process.destroy();
-                await().atMost(WAIT).until(() -> !process.isAlive());
-                process = null;
-            }
-        }
-
-        @Override
-        public void close() {
-            if (process != null) {
-                process.destroyForcibly();
-                await().atMost(WAIT).until(() -> !process.isAlive());
-                process = null;
-            }
-        }
-
-        private static int freePort() {
-            for (int i = 0; i < 100; i++) {
-                int candidate = ThreadLocalRandom.current().nextInt(20_000, 30_000);
-                try (ServerSocket socket = new ServerSocket(candidate, 1,
-                        java.net.InetAddress.getByName("127.0.0.1"))) {
-                    socket.setReuseAddress(true);
-                    return candidate;
-                } catch (IOException e) {
-                    // taken: try another
-                }
-            }
-            throw new IllegalStateException("no free port in 20000-30000");
-        }
-    }
 }
