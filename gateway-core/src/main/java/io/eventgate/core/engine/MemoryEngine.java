@@ -167,7 +167,8 @@ public final class MemoryEngine implements Engine {
 
     private final class Stream {
         final String epoch;
-        final ArrayDeque<Event> ring = new ArrayDeque<>();
+        // Sized 1: most user streams are created by a position read and stay empty (a default deque is 17 slots).
+        final ArrayDeque<Event> ring = new ArrayDeque<>(1);
         long seq;
         long lastPublishMillis = clock.getAsLong();
         boolean removed;
