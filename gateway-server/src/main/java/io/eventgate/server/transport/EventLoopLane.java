@@ -122,13 +122,13 @@ public final class EventLoopLane implements Lane {
         for (int i = from; i < to; i++) {
             Connection connection = subscribers[i].connection();
             WebSocketSession session = (WebSocketSession) connection.transport();
-            if (!session.hasRoomFor(event.json().length + 10) || !gateway.admit(connection, event, currentNow)) {
+            if (!session.hasRoomFor(event.json().length + WebSocketFrames.MAX_HEADER_BYTES) || !gateway.admit(connection, event, currentNow)) {
                 continue;
             }
             if (currentFrame == null) {
                 currentFrame = WebSocketFrames.text(session.alloc(), event.json());
             }
-            if (session.writeShared(currentFrame, event) && session.markDirty()) {
+            if (session.writeShared(currentFrame) && session.markDirty()) {
                 dirty.add(session);
             }
         }

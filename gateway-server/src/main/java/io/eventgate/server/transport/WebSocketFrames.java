@@ -10,6 +10,8 @@ import io.netty.buffer.ByteBufAllocator;
  */
 public final class WebSocketFrames {
     private static final int FIN_TEXT = 0x81;
+    /** The largest header of an unmasked server frame (2 bytes + 64-bit length). */
+    public static final int MAX_HEADER_BYTES = 10;
 
     private WebSocketFrames() {}
 

@@ -175,18 +175,17 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void writeEvent(Event event) {
+        if (!hasRoomFor(event.json().length + WebSocketFrames.MAX_HEADER_BYTES)) {
+            return;
+        }
         ByteBuf frame = WebSocketFrames.text(channel.alloc(), event.json());
         try {
-            writeShared(frame, event);
+            writeShared(frame);
         } finally {
             frame.release();
         }
     }
 
-    /**
-     * Writes a retained duplicate of a shared frame (the caller keeps its reference). Returns false and closes
-     * the connection as a slow consumer when its queued bytes exceed the cap.
-     */
     /**
      * Loop thread. Whether a frame of {@code bytes} fits under the per-connection cap; if not, the connection is closed
      * as a slow consumer (checked before the event is admitted, so its position does not move past it).
@@ -204,16 +203,12 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
         return true;
     }
 
-    boolean writeShared(ByteBuf frame, Event event) {
+    /**
+     * Loop thread. Writes a retained duplicate of a shared frame (the caller keeps its reference); the caller has
+     * checked {@link #hasRoomFor}. Returns false when the connection is closing.
+     */
+    boolean writeShared(ByteBuf frame) {
         if (closing) {
-            return false;
-        }
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        if (out == null || out.totalPendingWriteBytes() + frame.readableBytes() > maxPendingBytes) {
-            if (out != null) {
-                gateway.stats().slowConsumerCloses.increment();
-                close(CloseCode.SLOW_CONSUMER, "more than " + maxPendingBytes + " bytes queued");
-            }
             return false;
         }
         channel.write(frame.retainedDuplicate(), channel.voidPromise());

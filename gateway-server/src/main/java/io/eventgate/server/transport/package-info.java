@@ -7,7 +7,7 @@
  *       Each event loop is one {@link io.eventgate.server.transport.EventLoopLane}.</li>
  *   <li>A fan-out is one task per lane per drained batch, never one task per recipient: the lane encodes the
  *       WebSocket frame once, writes a retained duplicate to every recipient and flushes each recipient once per
- *       drain (write coalescing).</li>
+ *       drain task (write coalescing); a drain task handles at most 2,048 recipients, then yields to I/O.</li>
  *   <li>Nothing blocks an event loop: no JDBC, no synchronous Redis call, no sleeping. Blocking work runs on
  *       other threads and hops back with {@code eventLoop().execute}.</li>
  *   <li>One heartbeat sweep per lane (a periodic task on the loop) replaces per-connection timers.</li>
