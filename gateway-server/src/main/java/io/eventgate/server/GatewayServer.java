@@ -86,7 +86,7 @@ public final class GatewayServer implements AutoCloseable {
         Namespaces namespaces = namespaces(config);
         Engine engine = config.redisUrl() != null
                 ? new RedisEngine(config.redisUrl(), config.redisPrefix(), config.nodeId(), namespaces)
-                : new MemoryEngine(namespaces);
+                : new MemoryEngine(namespaces, System::currentTimeMillis, config.historyMemoryLimit());
         SessionStore sessions;
         PendingStore pending;
         List<RestApi.HealthComponent> components = new ArrayList<>();

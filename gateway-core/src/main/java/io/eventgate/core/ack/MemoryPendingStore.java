@@ -33,7 +33,7 @@ public final class MemoryPendingStore implements PendingStore {
     public CompletableFuture<Void> append(String userId, Event event) {
         users.compute(userId, (u, map) -> {
             LinkedHashMap<String, Entry> m = map != null ? map : new LinkedHashMap<>();
-            m.putIfAbsent(event.eventId(), new Entry(event, event.publishedAtMillis() + ttlMillis));
+            m.putIfAbsent(event.eventId(), new Entry(event.compact(), event.publishedAtMillis() + ttlMillis));
             while (m.size() > maxPerUser) {
                 Iterator<String> it = m.keySet().iterator();
                 it.next();

@@ -21,7 +21,7 @@ public final class Subscription {
 
     /** Whether the event passes this subscription's type selection and filter (no allocation). */
     public boolean accepts(Event event) {
-        return types.accepts(event.type()) && (filter.isNone() || filter.test(event.body()));
+        return types.accepts(event.type()) && (filter.isNone() || filter.test(event.filterBody()));
     }
 
     public Connection connection() {

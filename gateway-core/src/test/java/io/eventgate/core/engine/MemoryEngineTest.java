@@ -312,7 +312,7 @@ class MemoryEngineTest {
         Event fromHistory = history("big:a", 0, 1).events().get(0);
         assertEquals(e.eventId(), fromHistory.eventId());
         assertEquals(e.epoch(), fromHistory.epoch());
-        assertEquals("v", fromHistory.body().get("k").textValue());
+        assertEquals("v", fromHistory.filterBody().get("k").textValue());
     }
 
     // ---------------------------------------------------------------- epochs and sweep
@@ -387,5 +387,118 @@ class MemoryEngineTest {
         Event next = publish("none:recent");
         assertEquals(2, next.seq());
         assertEquals(recent.epoch(), next.epoch());
+    }
+
+    // ---------------------------------------------------------------- history memory budget
+
+    /** Bytes one held event of {@link #body(String)} with type "t" on channel {@code channel} counts. */
+    private long heldCost(MemoryEngine e, String channel) {
+        long before = e.historyBytes();
+        done(e.publish(channel, body("t"), PublishOptions.DEFAULT));
+        return e.historyBytes() - before;
+    }
+
+    @Test
+    void historyEventsAreHeldCompactAndStillFilterable() {
+        Event live = publish("big:a", body("trade").put("price", "50000.00"), PublishOptions.DEFAULT);
+        assertTrue(live.body() != null, "the listener and live delivery get the parsed body");
+        Event held = history("big:a", 0, 10).events().get(0);
+        assertEquals(null, held.body(), "history holds the bytes only");
+        assertEquals(live.body().toString(), held.filterBody().toString());
+        assertEquals(new String(live.json(), java.nio.charset.StandardCharsets.UTF_8),
+                new String(held.json(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void budgetDropsTheOldestEventsOfAnyChannelFirst() {
+        MemoryEngine probe = new MemoryEngine(namespaces, clock::get);
+        heldCost(probe, "big:x"); // channel names of one length: every event below costs the same
+        long cost = heldCost(probe, "big:x");
+        MemoryEngine small = new MemoryEngine(namespaces, clock::get, 10 * cost);
+        for (int i = 0; i < 4; i++) {
+            done(small.publish("big:a", body("t"), PublishOptions.DEFAULT));
+        }
+        for (int i = 0; i < 8; i++) {
+            done(small.publish("big:b", body("t"), PublishOptions.DEFAULT));
+        }
+        assertTrue(small.historyBytes() <= 10 * cost, small.historyBytes() + " > " + 10 * cost);
+        assertEquals(2, small.historyBudgetDrops());
+        HistoryPage a = done(small.history("big:a", 0, 100));
+        assertEquals(range(3, 4), seqs(a), "big:a lost its two oldest events");
+        assertFalse(a.complete(), "a recovery from before the drop is not complete");
+        assertTrue(done(small.history("big:a", 2, 100)).complete());
+        HistoryPage b = done(small.history("big:b", 0, 100));
+        assertEquals(range(1, 8), seqs(b), "the newer channel kept everything");
+        assertTrue(b.complete());
+    }
+
+    @Test
+    void budgetBoundsHistoryAcrossManyChannels() {
+        long limit = 1024 * 1024;
+        MemoryEngine bounded = new MemoryEngine(namespaces, clock::get, limit);
+        ObjectNode padded = body("t").put("pad", "x".repeat(300));
+        long max = 0;
+        for (int i = 0; i < 50_000; i++) {
+            done(bounded.publish("big:c" + (i % 2_000), padded.deepCopy(), PublishOptions.DEFAULT));
+            max = Math.max(max, bounded.historyBytes());
+        }
+        assertTrue(max <= limit, "held " + max + " bytes, budget " + limit);
+        assertTrue(bounded.historyBudgetDrops() > 40_000, "drops: " + bounded.historyBudgetDrops());
+        // the newest events are still there, in order, in every channel
+        HistoryPage last = done(bounded.history("big:c1999", 0, 100));
+        assertEquals(25L, last.currentSeq());
+        assertEquals(last.currentSeq(), last.events().get(last.events().size() - 1).seq());
+    }
+
+    @Test
+    void eventsDroppedBySizeOrTtlFreeTheirBytes() {
+        long one = heldCost(new MemoryEngine(namespaces, clock::get), "small:a");
+        for (int i = 0; i < 10_000; i++) {
+            publish("small:a");
+        }
+        assertTrue(engine.historyBytes() <= 3 * one + 3 * MemoryEngine.DROPPED_SLOT_BYTES,
+                "three events held by the size cap, held bytes " + engine.historyBytes());
+        publish("short:a");
+        clock.addAndGet(Duration.ofMinutes(2).toMillis());
+        engine.sweep();
+        publish("small:a");
+        assertTrue(engine.historyBytes() <= 3 * one + 3 * MemoryEngine.DROPPED_SLOT_BYTES + one,
+                "the expired short:a event was freed, held bytes " + engine.historyBytes());
+        assertEquals(0, engine.historyBudgetDrops());
+    }
+
+    @Test
+    void budgetIsSafeUnderConcurrentPublishers() throws Exception {
+        long limit = 256 * 1024;
+        MemoryEngine bounded = new MemoryEngine(namespaces, clock::get, limit);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < 20_000; i++) {
+                        done(bounded.publish("big:t" + thread + "-" + (i % 50), body("t"), PublishOptions.DEFAULT));
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(bounded.historyBytes() <= limit, bounded.historyBytes() + " > " + limit);
+        for (int t = 0; t < 4; t++) {
+            for (int c = 0; c < 50; c++) {
+                List<Long> seqs = seqs(done(bounded.history("big:t" + t + "-" + c, 0, 1000)));
+                for (int k = 1; k < seqs.size(); k++) {
+                    assertEquals(seqs.get(k - 1) + 1, seqs.get(k), "history stays contiguous");
+                }
+                if (!seqs.isEmpty()) {
+                    assertEquals(400L, seqs.get(seqs.size() - 1), "the newest event is kept");
+                }
+            }
+        }
     }
 }

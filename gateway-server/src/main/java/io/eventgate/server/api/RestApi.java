@@ -456,7 +456,7 @@ public final class RestApi {
             ArrayNode events = body.putArray("events");
             long last = since;
             for (Event e : page.events()) {
-                events.add(e.body());
+                events.add(e.filterBody());
                 last = e.seq();
             }
             body.put("nextSince", last);

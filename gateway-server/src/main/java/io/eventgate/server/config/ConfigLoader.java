@@ -276,6 +276,7 @@ public final class ConfigLoader {
         d.writeBufferLowBytes = (int) parseSize(Key.WRITE_BUFFER_LOW, low);
         d.writeBufferHighBytes = (int) parseSize(Key.WRITE_BUFFER_HIGH, high);
         d.maxPendingBytes = parseSize(Key.MAX_PENDING_BYTES, pending);
+        d.historyMemoryLimit = parseSize(Key.HISTORY_MEMORY_LIMIT, src.resolve(Key.HISTORY_MEMORY_LIMIT));
         if (d.writeBufferLowBytes >= d.writeBufferHighBytes) {
             if (high.configured() && !low.configured()) {
                 throw new ConfigException(Key.WRITE_BUFFER_HIGH.keyName, "must be greater than " + Key.WRITE_BUFFER_LOW.keyName

@@ -42,6 +42,7 @@ public final class GatewayConfig {
         int writeBufferLowBytes;
         int writeBufferHighBytes;
         long maxPendingBytes;
+        long historyMemoryLimit;
         Duration shutdownTimeout;
         int ioThreads;
         LogFormat logFormat;
@@ -93,6 +94,7 @@ public final class GatewayConfig {
     private final int writeBufferLowBytes;
     private final int writeBufferHighBytes;
     private final long maxPendingBytes;
+    private final long historyMemoryLimit;
     private final Duration shutdownTimeout;
     private final int ioThreads;
     private final LogFormat logFormat;
@@ -144,6 +146,7 @@ public final class GatewayConfig {
         this.writeBufferLowBytes = d.writeBufferLowBytes;
         this.writeBufferHighBytes = d.writeBufferHighBytes;
         this.maxPendingBytes = d.maxPendingBytes;
+        this.historyMemoryLimit = d.historyMemoryLimit;
         this.shutdownTimeout = Objects.requireNonNull(d.shutdownTimeout);
         this.ioThreads = d.ioThreads;
         this.logFormat = Objects.requireNonNull(d.logFormat);
@@ -197,6 +200,7 @@ public final class GatewayConfig {
         d.writeBufferLowBytes = writeBufferLowBytes;
         d.writeBufferHighBytes = writeBufferHighBytes;
         d.maxPendingBytes = maxPendingBytes;
+        d.historyMemoryLimit = historyMemoryLimit;
         d.shutdownTimeout = shutdownTimeout;
         d.ioThreads = ioThreads;
         d.logFormat = logFormat;
@@ -321,6 +325,9 @@ public final class GatewayConfig {
 
     /** {@code GATEWAY_MAX_PENDING_BYTES}; at least {@link #writeBufferHighBytes()}. */
     public long maxPendingBytes() { return maxPendingBytes; }
+
+    /** {@code GATEWAY_HISTORY_MEMORY_LIMIT} in bytes: the in-memory engine's history budget. */
+    public long historyMemoryLimit() { return historyMemoryLimit; }
 
     /** {@code GATEWAY_SHUTDOWN_TIMEOUT}. */
     public Duration shutdownTimeout() { return shutdownTimeout; }
@@ -458,6 +465,7 @@ public final class GatewayConfig {
         add(parts, Key.WRITE_BUFFER_LOW, Sizes.format(writeBufferLowBytes));
         add(parts, Key.WRITE_BUFFER_HIGH, Sizes.format(writeBufferHighBytes));
         add(parts, Key.MAX_PENDING_BYTES, Sizes.format(maxPendingBytes));
+        add(parts, Key.HISTORY_MEMORY_LIMIT, Sizes.format(historyMemoryLimit));
         add(parts, Key.SHUTDOWN_TIMEOUT, Durations.format(shutdownTimeout));
         add(parts, Key.IO_THREADS, Integer.toString(ioThreads));
         add(parts, Key.LOG_FORMAT, logFormat.name().toLowerCase(Locale.ROOT));
@@ -514,6 +522,7 @@ public final class GatewayConfig {
                 && rateLimitPerMinute == c.rateLimitPerMinute && rateLimitBurst == c.rateLimitBurst
                 && rateLimitCloseAfter == c.rateLimitCloseAfter && writeBufferLowBytes == c.writeBufferLowBytes
                 && writeBufferHighBytes == c.writeBufferHighBytes && maxPendingBytes == c.maxPendingBytes
+                && historyMemoryLimit == c.historyMemoryLimit
                 && ioThreads == c.ioThreads && developmentMode == c.developmentMode
                 && maxRedeliveries == c.maxRedeliveries && maxPendingPerConnection == c.maxPendingPerConnection
                 && maxPendingPerUser == c.maxPendingPerUser && maxSessions == c.maxSessions
@@ -542,7 +551,7 @@ public final class GatewayConfig {
         return Objects.hash(configFile, host, port, jwtSecret, jwtPublicKeyFile, jwtPublicKeyPem, jwtIssuer,
                 jwtAudience, jwtLeeway, apiKey, heartbeatInterval, idleTimeout, allowedOrigins, maxFrameBytes,
                 maxBodyBytes, rateLimitPerMinute, rateLimitBurst, rateLimitCloseAfter, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBytes, shutdownTimeout, ioThreads, logFormat, ackTimeout,
+                writeBufferHighBytes, maxPendingBytes, historyMemoryLimit, shutdownTimeout, ioThreads, logFormat, ackTimeout,
                 maxRedeliveries, pendingTtl, maxPendingPerConnection, maxPendingPerUser, sessionTtl, maxSessions,
                 fallbackWebhookUrl, fallbackWebhookSecret, fallbackMaxAttempts, fallbackQueueSize, dbUrl, dbUser,
                 dbPassword, dbPoolSize, dbBatchSize, dbBufferSize, nodeId, redisUrl, redisPrefix,

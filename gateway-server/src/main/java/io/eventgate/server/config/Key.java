@@ -57,6 +57,10 @@ enum Key {
     MAX_PENDING_BYTES("GATEWAY_MAX_PENDING_BYTES", Kind.SIZE, 1, Sizes.GIB, "1MiB",
             "Bytes queued for one connection before it is closed as a slow consumer; "
                     + "must be at least GATEWAY_WRITE_BUFFER_HIGH."),
+    HISTORY_MEMORY_LIMIT("GATEWAY_HISTORY_MEMORY_LIMIT", Kind.SIZE, Sizes.MIB, 1024 * Sizes.GIB, "256MiB",
+            "Most bytes of history the in-memory engine holds across all channels (each event's JSON plus about "
+                    + "200 bytes); above it the oldest events of any channel are dropped first. Not used with "
+                    + "GATEWAY_REDIS_URL (Redis holds the history)."),
     SHUTDOWN_TIMEOUT("GATEWAY_SHUTDOWN_TIMEOUT", Kind.DURATION, 0, 10 * 60_000L, "10s",
             "How long a graceful shutdown waits for connections to drain."),
     IO_THREADS("GATEWAY_IO_THREADS", Kind.INT, 0, 256, "0", "Netty I/O threads; 0 = number of CPU cores."),
