@@ -81,6 +81,9 @@ public final class Options {
                     + " fresh database for the started gateway (default 127.0.0.1:5432)"),
             new Spec("db-user", "USER", "durable: database user, also GATEWAY_DB_USER (default postgres; a password"
                     + " via PGPASSWORD)"),
+            new Spec("profile", "cpu|itimer|alloc", "profile the started eventgate node(s) with async-profiler over"
+                    + " the first measurement window (broadcast: the first step); flame graphs and stacks go to"
+                    + " loadtest/results/profiles/, a summary (samples per category, top frames) into the results"),
             new Spec("results-dir", "DIR", "where results JSON files go (default loadtest/results)"),
             new Spec("no-results", null, "do not write a results file"),
             new Spec("label", "TEXT", "free text stored with the results and shown in the report"),

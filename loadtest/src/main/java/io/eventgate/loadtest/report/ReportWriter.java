@@ -54,6 +54,7 @@ public final class ReportWriter {
         reconnectStorm(md, select(results, "reconnect-storm"));
         crossNode(md, select(results, "cross-node"));
         clusterCapacity(md, select(results, "cluster-capacity"));
+        profiles(md, results);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.toString());
         System.out.println("wrote " + out + " from " + results.size() + " results; charts in " + charts);
@@ -704,6 +705,44 @@ public final class ReportWriter {
                     + " up to " + (load < 0 ? "n/a" : fmt(load, 2));
         }
         return null;
+    }
+
+    /** The latest profiled run (--profile) of each scenario: where the server's CPU went. */
+    private static void profiles(StringBuilder md, List<ObjectNode> results) {
+        List<ObjectNode> profiled = latestPer(results.stream().filter(r -> r.path("profile").isArray()
+                && !r.path("profile").isEmpty()).toList(), r -> r.path("scenario").asText());
+        if (profiled.isEmpty()) {
+            return;
+        }
+        md.append("## Profiles\n\n");
+        md.append("Where the server's CPU went during the first measurement window of the latest profiled run of each"
+                + " scenario (`--profile cpu`: async-profiler attached to the started node; share of samples by the"
+                + " leaf frame; on loopback a socket write also runs the receiving side's TCP path, so the kernel"
+                + " write share includes the clients' receive work done in the gateway's threads). Flame graphs are"
+                + " written next to the results (`loadtest/results/profiles/`, not committed).\n\n");
+        for (ObjectNode r : profiled) {
+            JsonNode p = r.path("profile").get(0);
+            JsonNode w = r.path("window");
+            md.append("**").append(r.path("scenario").asText()).append("** (`").append(r.path("_file").asText())
+                    .append("`, ").append(num(p.path("samples"), 0)).append(" samples, event ")
+                    .append(p.path("event").asText()).append(p.path("kernelFrames").asBoolean() ? ""
+                            : ", no kernel frames").append("; server CPU ")
+                    .append(num(w.path("serverCpuMicrosPerDelivery"), 1)).append(" µs per delivery)\n\n");
+            md.append("| category | share of samples | µs per delivery |\n|---|---|---|\n");
+            double perDelivery = w.path("serverCpuMicrosPerDelivery").asDouble(Double.NaN);
+            p.path("categoriesPercent").fields().forEachRemaining(e -> md.append("| ").append(e.getKey())
+                    .append(" | ").append(fmt(e.getValue().asDouble(), 1)).append(" % | ")
+                    .append(fmt(perDelivery * e.getValue().asDouble() / 100, 1)).append(" |\n"));
+            md.append("\nTop self frames: ");
+            List<String> frames = new ArrayList<>();
+            for (JsonNode f : p.path("topSelfFrames")) {
+                if (frames.size() == 10) {
+                    break;
+                }
+                frames.add("`" + f.path("frame").asText() + "` " + fmt(f.path("percent").asDouble(), 1) + " %");
+            }
+            md.append(String.join(", ", frames)).append(".\n\n");
+        }
     }
 
     private static List<ObjectNode> latestPer(List<ObjectNode> runs, java.util.function.Function<ObjectNode, String> key) {

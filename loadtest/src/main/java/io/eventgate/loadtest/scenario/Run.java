@@ -215,9 +215,12 @@ public final class Run implements AutoCloseable {
         }
     }
 
-    /** JVM options of started gateways (--gateway-jvm-opts). */
+    /** JVM options of started gateways (--gateway-jvm-opts; with --profile, dynamic agent loading allowed). */
     public List<String> gatewayJvmOpts() {
         List<String> jvmOpts = new ArrayList<>();
+        if (o.has("profile")) {
+            jvmOpts.add("-XX:+EnableDynamicAgentLoading");
+        }
         for (String opt : o.string("gateway-jvm-opts", "").split("\\s+")) {
             if (!opt.isBlank()) {
                 jvmOpts.add(opt);
@@ -511,6 +514,9 @@ public final class Run implements AutoCloseable {
     public record Sample(long nanos, long serverCpu, long clientCpu, ProcStats.HostCpu host, long received) {}
 
     public Sample sample() throws Exception {
+        if (profiler == null && o.has("profile") && !profileDone) {
+            profileStart();
+        }
         Progress p = progress();
         return new Sample(System.nanoTime(), serverCpuNanos(), ProcStats.selfCpuNanos() + p.cpuNanos(),
                 ProcStats.HostCpu.now(), p.received());
@@ -518,6 +524,9 @@ public final class Run implements AutoCloseable {
 
     /** CPU and steal over a window as JSON: seconds, server µs per delivered event. */
     public ObjectNode window(Sample a, Sample b, long deliveries) {
+        if (profiler != null) {
+            profileStop();
+        }
         ObjectNode w = Json.object();
         double seconds = (b.nanos() - a.nanos()) / 1e9;
         w.put("seconds", Json.round3(seconds));
@@ -542,6 +551,47 @@ public final class Run implements AutoCloseable {
         w.put("loadAverage1m", ProcStats.loadAverage());
         w.put("deliveries", deliveries);
         return w;
+    }
+
+    // ---------------------------------------------------------------- profile (--profile)
+
+    private io.eventgate.loadtest.server.Profiler profiler;
+    private boolean profileDone;
+
+    /** The first measurement window opens: profile the started eventgate nodes. */
+    private void profileStart() {
+        profileDone = true;
+        List<Long> pids = new ArrayList<>();
+        for (ServerProcess s : servers) {
+            if (target == Target.EVENTGATE && s.pid() > 0) {
+                pids.add(s.pid());
+            }
+        }
+        if (pids.isEmpty()) {
+            say("--profile: no started eventgate node to profile (it needs --start-gateway and --target eventgate)");
+            return;
+        }
+        String name = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                + "-" + scenario;
+        try {
+            profiler = io.eventgate.loadtest.server.Profiler.start(pids, resultsDir().resolve("profiles"), name,
+                    o.string("profile", "cpu"));
+            say("profiling " + pids + " (" + o.string("profile", "cpu") + ") over the first measurement window");
+        } catch (IOException e) {
+            say("--profile: could not start async-profiler: " + e.getMessage());
+        }
+    }
+
+    /** The first measurement window closes: stop the profile, keep its summary in the result. */
+    private void profileStop() {
+        try {
+            result.set("profile", profiler.stop());
+            say("profile: " + result.get("profile").get(0).path("flamegraph").asText());
+        } catch (IOException e) {
+            say("--profile: could not stop async-profiler: " + e.getMessage());
+        } finally {
+            profiler = null;
+        }
     }
 
     // ---------------------------------------------------------------- progress line
@@ -608,12 +658,16 @@ public final class Run implements AutoCloseable {
         System.out.flush();
     }
 
+    private Path resultsDir() {
+        return Path.of(o.string("results-dir", root.resolve("loadtest/results").toString()));
+    }
+
     /** Writes the results file (unless --no-results) and returns its path, or null. */
     public Path writeResult() throws IOException {
         if (o.flag("no-results")) {
             return null;
         }
-        Path dir = Path.of(o.string("results-dir", root.resolve("loadtest/results").toString()));
+        Path dir = resultsDir();
         Files.createDirectories(dir);
         String ts = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         String name = ts + "-" + scenario + (target == Target.EVENTGATE ? "" : "-" + target.id()) + ".json";

@@ -66,6 +66,7 @@ public final class ServerProcess {
                 cmd.add("-XX:+UseCompactObjectHeaders");
             }
             cmd.add("-Xmx" + l.heap());
+            cmd.add("-XX:MaxGCPauseMillis=20"); // as scripts/run.sh starts it
             cmd.addAll(l.jvmOptions());
             // run a private copy: a rebuild of the jar during the run (other work on this tree) cannot affect it
             Path copy = l.logDir().resolve("gateway-" + port + ".jar");
