@@ -57,6 +57,9 @@ public final class Gateway implements AutoCloseable {
     private final Hub hub;
     private final ChannelAccess access;
     private final GatewaySettings settings;
+    /** From settings, read by every heartbeat sweep of every connection. */
+    private final long idleTimeoutMillis;
+    private final long heartbeatMillis;
     private final GatewayStats stats = new GatewayStats();
     private final LongSupplier clock;
     private final Namespaces namespaces;
@@ -73,6 +76,8 @@ public final class Gateway implements AutoCloseable {
         this.namespaces = namespaces;
         this.access = new ChannelAccess(namespaces);
         this.settings = settings;
+        this.idleTimeoutMillis = settings.idleTimeout().toMillis();
+        this.heartbeatMillis = settings.heartbeatInterval().toMillis();
         this.clock = clockMillis;
         this.sessions = sessions;
         this.pending = pending;
@@ -200,19 +205,18 @@ public final class Gateway implements AutoCloseable {
         if (connection.isClosed()) {
             return;
         }
-        java.time.Instant expiresAt = connection.token().expiresAt();
-        if (expiresAt != null && nowMillis >= expiresAt.toEpochMilli()) {
+        if (nowMillis >= connection.expiresAtMillis()) {
             stats.tokenExpiredCloses.increment();
             connection.transport().close(CloseCode.TOKEN_EXPIRED, null);
             return;
         }
-        if (nowMillis - connection.lastActivityMillis() > settings.idleTimeout().toMillis()) {
+        if (nowMillis - connection.lastActivityMillis() > idleTimeoutMillis) {
             stats.staleCloses.increment();
             connection.transport().close(CloseCode.STALE, null);
             return;
         }
         if (nowMillis >= connection.nextPingMillis()) {
-            connection.nextPingMillis(nowMillis + settings.heartbeatInterval().toMillis());
+            connection.nextPingMillis(nowMillis + heartbeatMillis);
             connection.transport().sendControl(ServerMessages.ping());
             sessions.active(connection.id(), connection.lastActivityMillis());
         }

@@ -36,6 +36,8 @@ import java.util.function.LongSupplier;
 public final class MemoryEngine implements Engine {
     private static final long IDLE_STREAM_MILLIS_WITHOUT_HISTORY = 60_000;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The history of every stream that never held an event; never modified. */
+    private static final ArrayDeque<Held> NO_HISTORY = new ArrayDeque<>(1);
     /** Default byte budget of all channels' history together. */
     public static final long DEFAULT_HISTORY_MEMORY_LIMIT = 256L * 1024 * 1024;
     /** Bytes counted for a queue slot whose event was already dropped from its channel (until it leaves the queue). */
@@ -246,8 +248,9 @@ public final class MemoryEngine implements Engine {
 
     private final class Stream {
         final String epoch;
-        // Sized 1: most user streams are created by a position read and stay empty (a default deque is 17 slots).
-        final ArrayDeque<Held> ring = new ArrayDeque<>(1);
+        // Most user streams are created by a position read and stay empty: they share one never-modified empty
+        // deque until their first held event.
+        ArrayDeque<Held> ring = NO_HISTORY;
         long seq;
         long lastPublishMillis = clock.getAsLong();
         boolean removed;
@@ -262,6 +265,9 @@ public final class MemoryEngine implements Engine {
             }
             Event compact = event.compact();
             Held held = new Held(this, compact);
+            if (ring == NO_HISTORY) {
+                ring = new ArrayDeque<>(4);
+            }
             ring.addLast(held);
             synchronized (heldInOrder) {
                 // Slots at the head whose events left their rings (size, TTL) are passed here, so that only
@@ -281,6 +287,9 @@ public final class MemoryEngine implements Engine {
         }
 
         void expire(NamespaceSettings settings, long now) {
+            if (ring == NO_HISTORY) {
+                return;
+            }
             if (!settings.historyEnabled()) {
                 while (!ring.isEmpty()) {
                     release(ring.pollFirst());

@@ -23,14 +23,18 @@ public final class Connection {
     private final VerifiedToken token;
     private final Transport transport;
     private final long connectedAtMillis;
-    private final Map<String, Subscription> subscriptions = new HashMap<>(4);
+    /** The token's expiry (with leeway) in epoch millis, or Long.MAX_VALUE; read by every heartbeat sweep. */
+    private final long expiresAtMillis;
+    /**
+     * Per channel: its subscription and/or its position, in one small array scanned linearly (connections hold a few
+     * channels; two hash maps cost about 200 bytes per idle connection). Lane thread only.
+     */
+    private Slot[] slots = NO_SLOTS;
     private final TokenBucket rateLimit;
     private long lastActivityMillis;
     private long nextPingMillis;
     private int consecutiveRefusals;
     private volatile boolean closed;
-    /** channel -> last seq seen (delivered or filtered out) and its epoch; for resume. */
-    private final Map<String, Position> positions = new HashMap<>(4);
     /** Lazily created: most connections never hold an unacknowledged event. */
     private AckTracker acks;
     /** channel -> live events held back while that channel recovers from history; null when none recovers. */
@@ -40,7 +44,7 @@ public final class Connection {
     private boolean superseded;
 
     /** A mutable stream position; lane thread only. */
-    public static final class Position {
+    public static class Position {
         long seq;
         String epoch;
 
@@ -58,6 +62,58 @@ public final class Connection {
         }
     }
 
+    private static final Slot[] NO_SLOTS = new Slot[0];
+
+    /** One channel of this connection: its subscription (or null) and, when {@code positioned}, its position. */
+    private static final class Slot extends Position {
+        final String channel;
+        Subscription subscription;
+        /** The last seq seen (delivered or filtered out) and its epoch are set; for resume. */
+        boolean positioned;
+
+        Slot(String channel) {
+            super(0, null);
+            this.channel = channel;
+        }
+    }
+
+    private Slot slot(String channel) {
+        for (Slot s : slots) {
+            if (s.channel == channel || s.channel.equals(channel)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private Slot slotFor(String channel) {
+        Slot s = slot(channel);
+        if (s == null) {
+            s = new Slot(channel);
+            Slot[] grown = java.util.Arrays.copyOf(slots, slots.length + 1);
+            grown[slots.length] = s;
+            slots = grown;
+        }
+        return s;
+    }
+
+    /** Drops the slot once it holds neither a subscription nor a position. */
+    private void dropIfEmpty(Slot s) {
+        if (s.subscription != null || s.positioned) {
+            return;
+        }
+        int n = slots.length;
+        for (int i = 0; i < n; i++) {
+            if (slots[i] == s) {
+                Slot[] shrunk = n == 1 ? NO_SLOTS : new Slot[n - 1];
+                System.arraycopy(slots, 0, shrunk, 0, i);
+                System.arraycopy(slots, i + 1, shrunk, i, n - i - 1);
+                slots = shrunk;
+                return;
+            }
+        }
+    }
+
     public Connection(String id, String userId, String sessionId, VerifiedToken token, Transport transport,
                       TokenBucket rateLimit, long nowMillis, long heartbeatMillis) {
         this.id = id;
@@ -67,6 +123,8 @@ public final class Connection {
         this.transport = transport;
         this.rateLimit = rateLimit;
         this.connectedAtMillis = nowMillis;
+        this.expiresAtMillis = token == null || token.expiresAt() == null ? Long.MAX_VALUE
+                : token.expiresAt().toEpochMilli();
         this.lastActivityMillis = nowMillis;
         this.nextPingMillis = nowMillis + heartbeatMillis;
     }
@@ -80,7 +138,8 @@ public final class Connection {
         if (closed || !transport.isOpen()) {
             return false; // not written, so the position must not move past it
         }
-        Subscription current = subscriptions.get(event.channel());
+        Slot slot = slot(event.channel());
+        Subscription current = slot == null ? null : slot.subscription;
         if (current == null) {
             return false;
         }
@@ -101,10 +160,9 @@ public final class Connection {
 
     /** Records that the connection has seen {@code seq} of {@code channel}; never moves backwards in one epoch. */
     public void advance(String channel, long seq, String epoch) {
-        Position p = positions.get(channel);
-        if (p == null) {
-            positions.put(channel, new Position(seq, epoch));
-        } else if (!epoch.equals(p.epoch) || seq > p.seq) {
+        Slot p = slotFor(channel);
+        if (!p.positioned || !epoch.equals(p.epoch) || seq > p.seq) {
+            p.positioned = true;
             p.seq = seq;
             p.epoch = epoch;
         }
@@ -112,15 +170,26 @@ public final class Connection {
 
     /** Sets the starting position of a channel unless an event already set one. */
     public void initPosition(String channel, long seq, String epoch) {
-        positions.putIfAbsent(channel, new Position(seq, epoch));
+        Slot p = slotFor(channel);
+        if (!p.positioned) {
+            p.positioned = true;
+            p.seq = seq;
+            p.epoch = epoch;
+        }
     }
 
     public Position position(String channel) {
-        return positions.get(channel);
+        Slot p = slot(channel);
+        return p != null && p.positioned ? p : null;
     }
 
     public void dropPosition(String channel) {
-        positions.remove(channel);
+        Slot p = slot(channel);
+        if (p != null && p.positioned) {
+            p.positioned = false;
+            p.epoch = null;
+            dropIfEmpty(p);
+        }
     }
 
     /** Starts holding back live events of {@code channel} until {@link #endRecovery}. */
@@ -200,24 +269,50 @@ public final class Connection {
         return connectedAtMillis;
     }
 
+    /** When the token stops being accepted (epoch millis), or Long.MAX_VALUE if it does not expire. */
+    public long expiresAtMillis() {
+        return expiresAtMillis;
+    }
+
     public Subscription subscription(String channel) {
-        return subscriptions.get(channel);
+        Slot s = slot(channel);
+        return s == null ? null : s.subscription;
     }
 
     public void putSubscription(Subscription s) {
-        subscriptions.put(s.channel(), s);
+        slotFor(s.channel()).subscription = s;
     }
 
     public Subscription removeSubscription(String channel) {
-        return subscriptions.remove(channel);
+        Slot s = slot(channel);
+        if (s == null || s.subscription == null) {
+            return null;
+        }
+        Subscription removed = s.subscription;
+        s.subscription = null;
+        dropIfEmpty(s);
+        return removed;
     }
 
+    /** The current subscriptions (a copy: callers may subscribe and unsubscribe while going through it). */
     public Collection<Subscription> subscriptions() {
-        return subscriptions.values();
+        List<Subscription> list = new ArrayList<>(slots.length);
+        for (Slot s : slots) {
+            if (s.subscription != null) {
+                list.add(s.subscription);
+            }
+        }
+        return list;
     }
 
     public int subscriptionCount() {
-        return subscriptions.size();
+        int n = 0;
+        for (Slot s : slots) {
+            if (s.subscription != null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     public void touch(long nowMillis) {

@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.net.InetSocketAddress;
@@ -44,6 +43,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final Map<io.netty.channel.EventLoop, EventLoopLane> lanes;
     private final List<String> allowedOrigins;
     private final int maxFrameBytes;
+    /** One for all connections: the handshaker's decoder keeps a reference to it. */
+    private final WebSocketDecoderConfig decoderConfig;
     private final long maxPendingBytes;
     private final java.util.function.BooleanSupplier draining;
 
@@ -57,6 +58,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.lanes = lanes;
         this.allowedOrigins = allowedOrigins;
         this.maxFrameBytes = maxFrameBytes;
+        this.decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(maxFrameBytes)
+                .allowExtensions(false)
+                .closeOnProtocolViolation(true)
+                .build();
         this.maxPendingBytes = maxPendingBytes;
     }
 
@@ -151,21 +157,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(
                 "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + query.path(), null,
-                WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(maxFrameBytes)
-                        .allowExtensions(false)
-                        .closeOnProtocolViolation(true)
-                        .build());
+                decoderConfig);
         WebSocketServerHandshaker handshaker = factory.newHandshaker(request);
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
         }
         EventLoopLane lane = lanes.get(ctx.channel().eventLoop());
-        WebSocketSession session = new WebSocketSession(gateway, lane, maxPendingBytes, remote(ctx),
+        WebSocketSession session = new WebSocketSession(gateway, lane, maxPendingBytes, maxFrameBytes,
                 request.headers().get(HttpHeaderNames.USER_AGENT), query.path());
-        ctx.pipeline().addAfter(ctx.name(), PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(maxFrameBytes));
-        ctx.pipeline().addAfter(PipelineNames.WS_AGGREGATOR, PipelineNames.WS_SESSION, session);
+        ctx.pipeline().addAfter(ctx.name(), PipelineNames.WS_SESSION, session);
         ctx.pipeline().remove(this);
         List<String> initialEvents = events;
         handshaker.handshake(ctx.channel(), request).addListener(future -> {
@@ -199,8 +200,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     static String remote(ChannelHandlerContext ctx) {
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(ctx.channel().remoteAddress());
+        return remote(ctx.channel());
+    }
+
+    static String remote(io.netty.channel.Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(channel.remoteAddress());
     }
 
     @Override

@@ -13,7 +13,6 @@ public final class PipelineNames {
     public static final String HTTP_CODEC = "http-codec";
     public static final String HTTP_AGGREGATOR = "http-aggregator";
     public static final String HTTP_ROUTER = "http-router";
-    public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_SESSION = "ws-session";
 
     private PipelineNames() {}

@@ -12,15 +12,17 @@ import io.eventgate.protocol.ServerMessages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -40,7 +42,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
     private final Gateway gateway;
     private final EventLoopLane lane;
     private final long maxPendingBytes;
-    private final String remoteAddress;
+    private final int maxMessageBytes;
     private final String userAgent;
     private final String path;
     private Channel channel;
@@ -52,13 +54,20 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
     private int closeCode = -1;
     private String closeReason;
     private String closedBy;
+    /** A fragmented message being received (null almost always); see {@link #fragment}. */
+    private CompositeByteBuf fragments;
+    private boolean fragmentsBinary;
 
-    public WebSocketSession(Gateway gateway, EventLoopLane lane, long maxPendingBytes, String remoteAddress,
+    /**
+     * @param maxMessageBytes largest message, also when it arrives in fragments (GATEWAY_MAX_FRAME_SIZE; the decoder
+     *                        checks each frame against the same bound)
+     */
+    public WebSocketSession(Gateway gateway, EventLoopLane lane, long maxPendingBytes, int maxMessageBytes,
                             String userAgent, String path) {
         this.gateway = gateway;
         this.lane = lane;
         this.maxPendingBytes = maxPendingBytes;
-        this.remoteAddress = remoteAddress;
+        this.maxMessageBytes = maxMessageBytes;
         this.userAgent = userAgent;
         this.path = path;
     }
@@ -72,7 +81,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
         lane.register(this);
         connection = gateway.open(token, this, initialEvents, resumeSessionId);
         LOG.info("connect connectionId={} userId={} remote={} path={} resume={} userAgent=\"{}\"", connection.id(),
-                connection.userId(), remoteAddress, path, resumeSessionId != null, userAgent == null ? "" : userAgent);
+                connection.userId(), remoteAddress(), path, resumeSessionId != null, userAgent == null ? "" : userAgent);
     }
 
     Connection connection() {
@@ -85,13 +94,17 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
             if (connection == null) {
                 return;
             }
-            if (closing && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
+            if (closing && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame
+                    || msg instanceof ContinuationWebSocketFrame)) {
                 // The close handshake has started: messages still in flight are dropped, not handled (a rate-limit
                 // close would otherwise be counted again for every message read after it).
                 return;
             }
-            if (msg instanceof TextWebSocketFrame text) {
+            if (msg instanceof TextWebSocketFrame text && text.isFinalFragment() && fragments == null) {
                 gateway.onText(connection, ByteBufUtil.getBytes(text.content()));
+            } else if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame
+                    || msg instanceof ContinuationWebSocketFrame) {
+                fragment(ctx, (WebSocketFrame) msg);
             } else if (msg instanceof PingWebSocketFrame ping) {
                 gateway.activity(connection);
                 ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
@@ -106,21 +119,73 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
                 closing = true;
                 ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? 1000 : close.statusCode(),
                         null)).addListener(ChannelFutureListener.CLOSE);
-            } else if (msg instanceof BinaryWebSocketFrame) {
-                gateway.onBinary(connection);
             }
         } finally {
             io.netty.util.ReferenceCountUtil.release(msg);
         }
     }
 
+    /**
+     * A data frame other than a whole text message: a binary message, or a fragment of a message. Fragments are
+     * joined here (instead of a frame aggregator in every pipeline) up to {@link #maxMessageBytes}; a larger message
+     * closes the connection with 1009. Netty's decoder has already checked the fragment sequence (a continuation
+     * without a start, or a new message inside one, is a protocol error it closes with 1002).
+     */
+    private void fragment(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (!(frame instanceof ContinuationWebSocketFrame)) {
+            if (frame.isFinalFragment()) {
+                gateway.onBinary(connection); // a whole binary message
+                return;
+            }
+            releaseFragments();
+            fragments = ctx.alloc().compositeBuffer();
+            fragmentsBinary = frame instanceof BinaryWebSocketFrame;
+        } else if (fragments == null) {
+            return; // unreachable after the decoder's check; nothing to continue
+        }
+        if (fragments.readableBytes() + frame.content().readableBytes() > maxMessageBytes) {
+            releaseFragments();
+            // Unlike the decoder, nothing has told the client yet: close with 1009 here.
+            gateway.stats().oversizeFrames.increment();
+            close(CloseCode.MESSAGE_TOO_BIG, null);
+            return;
+        }
+        fragments.addComponent(true, frame.content().retain());
+        if (frame.isFinalFragment()) {
+            CompositeByteBuf message = fragments;
+            fragments = null;
+            try {
+                if (fragmentsBinary) {
+                    gateway.onBinary(connection);
+                } else {
+                    gateway.onText(connection, ByteBufUtil.getBytes(message));
+                }
+            } finally {
+                message.release();
+            }
+        }
+    }
+
+    private void releaseFragments() {
+        if (fragments != null) {
+            fragments.release();
+            fragments = null;
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseFragments();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseFragments();
         lane.unregister(this);
         if (connection != null) {
             gateway.closed(connection, closeCode < 0 ? 1006 : closeCode);
             LOG.info("disconnect connectionId={} userId={} remote={} durationMs={} closeCode={} closeReason=\"{}\""
-                            + " closedBy={}", connection.id(), connection.userId(), remoteAddress,
+                            + " closedBy={}", connection.id(), connection.userId(), remoteAddress(),
                     gateway.now() - connection.connectedAtMillis(), closeCode < 0 ? 1006 : closeCode,
                     closeReason == null ? "" : closeReason, closedBy == null ? "network" : closedBy);
         }
@@ -142,19 +207,12 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
             }
             return;
         }
-        if (cause instanceof TooLongFrameException && channel != null) {
-            // The frame aggregator refused a fragmented message whose fragments each fit GATEWAY_MAX_FRAME_SIZE but
-            // whose total does not. Unlike the decoder it sends no close frame, so the client is told 1009 here.
-            gateway.stats().oversizeFrames.increment();
-            close(CloseCode.MESSAGE_TOO_BIG, null);
-            return;
-        }
         if (closeCode < 0) {
             closeCode = 1006;
             closeReason = cause.getClass().getSimpleName();
             closedBy = "network";
         }
-        LOG.debug("connection error remote={}", remoteAddress, cause);
+        LOG.debug("connection error remote={}", remoteAddress(), cause);
         ctx.close();
     }
 
@@ -265,7 +323,8 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public String remoteAddress() {
-        return remoteAddress;
+        // From the channel when asked (logs, the connection record): one string fewer per idle connection.
+        return channel == null ? "" : HttpRouter.remote(channel);
     }
 
     @Override

@@ -76,7 +76,7 @@ class EventLoopLaneTest {
     /** A started session of {@code user} on {@code channel}, subscribed to {@link #CHANNEL}. */
     private Subscription subscribedSession(EmbeddedChannel channel, EventLoopLane lane, FlushCounter counter,
                                            String user) throws Exception {
-        WebSocketSession session = new WebSocketSession(gateway, lane, 1024 * 1024, "127.0.0.1:1", null,
+        WebSocketSession session = new WebSocketSession(gateway, lane, 1024 * 1024, 64 * 1024, null,
                 "/api/v1/ws");
         channel.pipeline().addLast("flush-counter", counter).addLast(PipelineNames.WS_SESSION, session);
         String token = new TokenMinter(SECRET, null, null).mint(user, List.of(), Duration.ofMinutes(5));

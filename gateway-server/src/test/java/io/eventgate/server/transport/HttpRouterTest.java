@@ -50,7 +50,7 @@ class HttpRouterTest {
     /** RFC 6455's sample key and its accept value. */
     static final String WS_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
     static final String WS_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
-    static final List<String> WEBSOCKET_HANDLERS = List.of(PipelineNames.WS_AGGREGATOR, PipelineNames.WS_SESSION,
+    static final List<String> WEBSOCKET_HANDLERS = List.of(PipelineNames.WS_SESSION,
             "wsencoder", "wsdecoder");
 
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -184,9 +184,9 @@ class HttpRouterTest {
         assertFalse(names.contains(PipelineNames.HTTP_ROUTER), names.toString());
         assertFalse(names.contains(PipelineNames.HTTP_AGGREGATOR), names.toString());
         assertFalse(names.contains(PipelineNames.HTTP_CODEC), names.toString());
-        int aggregator = names.indexOf(PipelineNames.WS_AGGREGATOR);
         int session = names.indexOf(PipelineNames.WS_SESSION);
-        assertTrue(aggregator >= 0 && session == aggregator + 1, "ws-aggregator then ws-session: " + names);
+        assertTrue(session >= 0 && names.get(session - 1).equals("wsdecoder"),
+                "ws-session right after the frame decoder (no aggregator): " + names);
         assertInstanceOf(WebSocketSession.class, channel.pipeline().get(PipelineNames.WS_SESSION));
         // The first WebSocket frame after the 101 is "connected".
         JsonNode connected = firstTextFrame(reply.rest());

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,7 +52,7 @@ class WebSocketSessionTest {
         String token = new TokenMinter(SECRET, null, null).mint("alice", List.of(), Duration.ofMinutes(5));
         channel = new EmbeddedChannel();
         EventLoopLane lane = new EventLoopLane(channel.eventLoop(), 1024, gateway);
-        session = new WebSocketSession(gateway, lane, 1024 * 1024, "127.0.0.1:5555", "test-agent", "/api/v1/ws");
+        session = new WebSocketSession(gateway, lane, 1024 * 1024, 64 * 1024, "test-agent", "/api/v1/ws");
         channel.pipeline().addLast(PipelineNames.WS_SESSION, session);
         session.start(channel.pipeline().context(session), verifier.verify(token), null, null);
         assertEquals("connected", nextText().path("type").asText());
@@ -86,6 +87,52 @@ class WebSocketSessionTest {
         JsonNode pong = nextText();
         assertEquals("pong", pong.path("type").asText(), pong.toString());
         assertEquals("after-error", pong.path("ref").asText());
+    }
+
+    @Test
+    void joinsAFragmentedTextMessageAcrossAPingInTheMiddle() throws Exception {
+        channel.writeInbound(new TextWebSocketFrame(false, 0, "{\"type\":\"pi"));
+        channel.writeInbound(new ContinuationWebSocketFrame(false, 0, "ng\",\"id\":"));
+        channel.writeInbound(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
+        io.netty.util.ReferenceCountUtil.release(assertInstanceOf(PongWebSocketFrame.class, channel.readOutbound()));
+        assertNull(channel.readOutbound(), "nothing handled before the last fragment");
+        channel.writeInbound(new ContinuationWebSocketFrame(true, 0, "\"frag-1\"}"));
+
+        JsonNode pong = nextText();
+        assertEquals("pong", pong.path("type").asText(), pong.toString());
+        assertEquals("frag-1", pong.path("ref").asText());
+        // and the next whole message is handled on its own
+        channel.writeInbound(new TextWebSocketFrame("{\"type\":\"ping\",\"id\":\"whole\"}"));
+        assertEquals("whole", nextText().path("ref").asText());
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void fragmentedBinaryMessageGetsOneErrorFrame() throws Exception {
+        channel.writeInbound(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {1, 2})));
+        channel.writeInbound(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[] {3})));
+
+        JsonNode error = nextText();
+        assertEquals("error", error.path("type").asText(), error.toString());
+        assertNull(channel.readOutbound(), "one error for the one message");
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void fragmentedMessageOverTheLimitClosesWith1009AndIsCounted() {
+        String part = "x".repeat(30 * 1024);
+        channel.writeInbound(new TextWebSocketFrame(false, 0, "{\"type\":\"ping\",\"id\":\"" + part));
+        channel.writeInbound(new ContinuationWebSocketFrame(false, 0, part));
+        channel.writeInbound(new ContinuationWebSocketFrame(false, 0, part)); // 90 KiB > 64 KiB
+
+        CloseWebSocketFrame close = assertInstanceOf(CloseWebSocketFrame.class, channel.readOutbound());
+        try {
+            assertEquals(1009, close.statusCode());
+        } finally {
+            close.release();
+        }
+        assertEquals(1, gateway.stats().oversizeFrames.sum());
+        assertFalse(channel.isOpen(), "closed after the close frame");
     }
 
     @Test
