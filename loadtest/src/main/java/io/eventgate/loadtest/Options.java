@@ -72,7 +72,9 @@ public final class Options {
                     + " (default 30s; broadcast steps 10s)"),
             new Spec("warmup-connections", "N", "idle: connections opened and closed before the baseline (default"
                     + " 1000)"),
-            new Spec("settle", "DURATION", "idle: pause after connecting, before measuring (default 5s)"),
+            new Spec("settle", "DURATION", "idle: pause after connecting, before measuring (default 30s: the"
+                    + " heartbeat path is compiled by the JIT before the window; with 5s the JIT threads took 39 %"
+                    + " of the window's server CPU)"),
             new Spec("reconnect-rate", "R", "reconnect-storm: reconnections per second after the drop (default 0 ="
                     + " as fast as --connect-concurrency allows)"),
             new Spec("redis-url", "URL", "cross-node/cluster-capacity: Redis of the started nodes (default"

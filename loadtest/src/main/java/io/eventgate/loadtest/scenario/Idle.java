@@ -22,7 +22,7 @@ public final class Idle {
     public static Outcome run(Options o) throws Exception {
         int n = o.integer("connections", 19_500);
         Duration window = o.duration("duration", Duration.ofSeconds(60));
-        Duration settle = o.duration("settle", Duration.ofSeconds(5));
+        Duration settle = o.duration("settle", Duration.ofSeconds(30));
         int warm = o.integer("warmup-connections", 1000);
         try (Run run = Run.open(o, "idle")) {
             run.config.put("duration", Durations.format(window));
@@ -38,9 +38,20 @@ public final class Idle {
             run.phaseLabel("baseline");
             long heap0 = run.serverHeapAfterGc();
             long rss0 = run.serverRssBytes();
+            // Half the connections first, measured after the same settle time: the second half's cost is the
+            // marginal cost of a connection, free of one-time growth (JIT code, metaspace, pools warmed up).
+            int half = n / 2;
+            long connectTimeoutSeconds = 120 + (long) (n / o.number("connect-rate", 2000));
             run.phaseLabel("connect");
-            run.connect(0, n, List.of());
-            Progress ready = run.awaitConnected(Duration.ofSeconds(120 + (long) (n / o.number("connect-rate", 2000))));
+            run.connect(0, half, List.of());
+            Progress halfReady = run.awaitConnected(Duration.ofSeconds(connectTimeoutSeconds));
+            Thread.sleep(settle.toMillis());
+            run.phaseLabel("measure memory (half)");
+            long heapHalf = run.serverHeapAfterGc();
+            long rssHalf = run.serverRssBytes();
+            run.phaseLabel("connect");
+            run.connect(half, n, List.of());
+            Progress ready = run.awaitConnected(Duration.ofSeconds(connectTimeoutSeconds));
             Run.say("connected: " + ready.opened() + " of " + n + " (" + ready.failed() + " failed)");
             Thread.sleep(settle.toMillis());
             run.phaseLabel("measure memory");
@@ -73,6 +84,14 @@ public final class Idle {
             } else {
                 m.put("rssBytesPerConnection", "n/a");
             }
+            int secondHalf = open - (int) halfReady.open();
+            if (secondHalf > 0 && heapHalf >= 0 && heap1 >= 0 && rssHalf >= 0 && rss1 >= 0) {
+                m.put("halfConnections", halfReady.open());
+                m.put("heapAtHalfBytes", heapHalf);
+                m.put("rssAtHalfBytes", rssHalf);
+                m.put("marginalHeapBytesPerConnection", Json.round3((heap1 - heapHalf) / (double) secondHalf));
+                m.put("marginalRssBytesPerConnection", Json.round3((rss1 - rssHalf) / (double) secondHalf));
+            }
             ObjectNode w = run.window(s0, s1, 0);
             w.put("heartbeatsAnswered", pings);
             if (w.get("serverCpuSeconds").isNumber() && open > 0) {
@@ -93,7 +112,9 @@ public final class Idle {
             Run.say("");
             Run.say("idle against " + run.target.id() + ": " + open + " connections; heap "
                     + m.get("heapBytesPerConnection").asText() + " B/connection, RSS "
-                    + m.get("rssBytesPerConnection").asText() + " B/connection; server CPU "
+                    + m.get("rssBytesPerConnection").asText() + " B/connection (second half alone: heap "
+                    + m.path("marginalHeapBytesPerConnection").asText("n/a") + " B, RSS "
+                    + m.path("marginalRssBytesPerConnection").asText("n/a") + " B); server CPU "
                     + w.path("serverCpuMillisPerSecondPer1000Connections").asText("n/a")
                     + " ms/s per 1,000 connections over " + w.get("seconds").asText() + " s (" + pings
                     + " heartbeats answered), steal " + w.get("stealPercent").asText() + "%");
