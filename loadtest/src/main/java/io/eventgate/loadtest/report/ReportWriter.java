@@ -729,9 +729,10 @@ public final class ReportWriter {
         md.append("## Profiles\n\n");
         md.append("Where the server's CPU went during the first measurement window of the latest profiled run of each"
                 + " scenario (`--profile cpu`: async-profiler attached to the started node; share of samples by the"
-                + " leaf frame; on loopback a socket write also runs the receiving side's TCP path, so the kernel"
-                + " write share includes the clients' receive work done in the gateway's threads). Flame graphs are"
-                + " written next to the results (`loadtest/results/profiles/`, not committed).\n\n");
+                + " leaf frame). On loopback a socket write also runs the receiving socket's TCP input in the"
+                + " sender's thread: that work belongs to the clients but is charged to the gateway; profiles made"
+                + " since it has its own category (*loopback receive path*) show how much. Flame graphs are written"
+                + " next to the results (`loadtest/results/profiles/`, not committed).\n\n");
         for (ObjectNode r : profiled) {
             JsonNode p = r.path("profile").get(0);
             JsonNode w = r.path("window");

@@ -28,6 +28,8 @@ class ProfilerTest {
                 "java/lang/Thread.run;io/netty/channel/epoll/AbstractEpollChannel.doWriteBytes;__GI___send;"
                         + "entry_SYSCALL_64_after_hwframe_[k];__x64_sys_sendto_[k];tcp_sendmsg_[k] 6",
                 "java/lang/Thread.run;io/netty/channel/epoll/EpollIoHandler.run;epoll_wait;__x64_sys_epoll_wait_[k] 2",
+                "java/lang/Thread.run;__GI___send;__x64_sys_sendto_[k];tcp_sendmsg_[k];__dev_queue_xmit_[k];"
+                        + "net_rx_action_[k];process_backlog_[k];__netif_receive_skb_[k];tcp_v4_rcv_[k] 5",
                 "thread_native_entry;Thread::call_run;WorkerThread::run;G1ParScanThreadState::trim_queue 1",
                 "thread_native_entry;CompileBroker::compiler_thread_loop;C2Compiler::compile_method 1",
                 "java/lang/Thread.run;io/eventgate/server/api/RestApi.publish;"
@@ -35,15 +37,16 @@ class ProfilerTest {
                 "java/lang/Thread.run;io/eventgate/core/hub/Hub.dispatch 2",
                 "") + "\n");
         ObjectNode s = Profiler.summarize(collapsed);
-        assertEquals(15, s.get("samples").asLong());
+        assertEquals(20, s.get("samples").asLong());
         assertTrue(s.get("kernelFrames").asBoolean());
         JsonNode c = s.get("categoriesPercent");
-        assertEquals(40.0, c.get("kernel: socket writes (with the loopback receive path)").asDouble());
-        assertEquals(20.0, c.get("Jackson").asDouble());
-        assertEquals(13.333, c.get("kernel: epoll").asDouble());
-        assertEquals(13.333, c.get("eventgate").asDouble());
-        assertEquals(6.667, c.get("GC and VM threads").asDouble());
-        assertEquals(6.667, c.get("JIT compiler threads").asDouble());
+        assertEquals(30.0, c.get("kernel: socket writes").asDouble());
+        assertEquals(25.0, c.get(Profiler.LOOPBACK_RECEIVE).asDouble());
+        assertEquals(15.0, c.get("Jackson").asDouble());
+        assertEquals(10.0, c.get("kernel: epoll").asDouble());
+        assertEquals(10.0, c.get("eventgate").asDouble());
+        assertEquals(5.0, c.get("GC and VM threads").asDouble());
+        assertEquals(5.0, c.get("JIT compiler threads").asDouble());
         assertEquals("tcp_sendmsg_[k]", s.get("topSelfFrames").get(0).get("frame").asText());
     }
 
