@@ -49,8 +49,9 @@ public final class Options {
                     + " --connections exceeds what one process may open)"),
             new Spec("max-connections-per-worker", "M", "connections per process (default: open-files limit - 400)"),
             new Spec("duration", "DURATION", "measured publishing time (idle: the measurement window)"),
-            new Spec("warmup", "DURATION", "publishing before the measurement, excluded from it (targeted: default 5s; broadcast: at the first"
-                    + " step's rate, default 5s)"),
+            new Spec("warmup", "DURATION", "publishing before the measurement, excluded from it (default 30s: freshly"
+                    + " started nodes are JIT-compiled by then, which 5s was not; broadcast: at the first step's rate;"
+                    + " reconnect-storm: before the drop, default 5s)"),
             new Spec("rate", "R", "events per second (targeted/smoke)"),
             new Spec("publish-mode", "http|http-batch", "one event per POST, or POST /api/v1/publish/batch"
                     + " (default http); a Redis ingress will plug in as another mode"),

@@ -242,8 +242,8 @@ public final class ReportWriter {
             double p99 = cn.at("/redisAddedLatencyMs/p99").asDouble(Double.NaN);
             row(md, "cross-node latency (Redis)", "Redis adds p50 <= 1 ms, p99 <= 5 ms (same load on 1 node vs 2"
                             + " nodes), loss 0",
-                    "p50 +" + num(cn.at("/redisAddedLatencyMs/p50"), 2) + " ms, p99 +"
-                    + num(cn.at("/redisAddedLatencyMs/p99"), 2) + " ms (" + fmt(cn.at("/config/rate").asDouble(), 0)
+                    "p50 " + signed(cn.at("/redisAddedLatencyMs/p50"), 2) + " ms, p99 "
+                    + signed(cn.at("/redisAddedLatencyMs/p99"), 2) + " ms (" + fmt(cn.at("/config/rate").asDouble(), 0)
                     + " events/s, " + fmt(cn.at("/crossNode/connections/opened").asInt(), 0) + " users), lost "
                     + cn.at("/crossNode/delivery/lost").asLong(), !cn.path("passed").asBoolean() ? "**no** (see failures)"
                     : p50 <= 1 && p99 <= 5 ? "yes" : p50 <= 1 ? "p50 yes, **p99 no**" : "**no**", cn);
@@ -796,6 +796,12 @@ public final class ReportWriter {
             return n != null && n.isTextual() ? n.asText() : "n/a";
         }
         return fmt(n.asDouble(), decimals);
+    }
+
+    /** A difference with its sign: +1.20, -0.40. */
+    static String signed(JsonNode n, int decimals) {
+        String v = num(n, decimals);
+        return n != null && n.isNumber() && n.asDouble() >= 0 ? "+" + v : v;
     }
 
     static String fmt(double v, int decimals) {
