@@ -53,8 +53,13 @@ public final class Options {
                     + " started nodes are JIT-compiled by then, which 5s was not; broadcast: at the first step's rate;"
                     + " reconnect-storm: before the drop, default 5s)"),
             new Spec("rate", "R", "events per second (targeted/smoke)"),
-            new Spec("publish-mode", "http|http-batch", "one event per POST, or POST /api/v1/publish/batch"
-                    + " (default http); a Redis ingress will plug in as another mode"),
+            new Spec("publish-mode", "http|http-batch|redis-xadd|redis-publish", "one event per POST, POST"
+                    + " /api/v1/publish/batch, or the gateway's Redis ingress: XADD <prefix>:ingress (durable) or"
+                    + " PUBLISH <prefix>:publish (best effort) on --redis-url, pipelined on --http-connections"
+                    + " connections (default 4); with --start-gateway the nodes get that Redis and a fresh prefix"
+                    + " (default http)"),
+            new Spec("redis-prefix", "PREFIX", "redis-xadd/redis-publish against a running deployment: its"
+                    + " GATEWAY_REDIS_PREFIX (default gateway)"),
             new Spec("http-connections", "N", "publisher keep-alive HTTP connections per server (default 32; 4 for"
                     + " http-batch)"),
             new Spec("batch-size", "N", "http-batch: most items per POST (default 100, gateway max 1000)"),
@@ -78,7 +83,7 @@ public final class Options {
                     + " of the window's server CPU)"),
             new Spec("reconnect-rate", "R", "reconnect-storm: reconnections per second after the drop (default 0 ="
                     + " as fast as --connect-concurrency allows)"),
-            new Spec("redis-url", "URL", "cross-node/cluster-capacity: Redis of the started nodes (default"
+            new Spec("redis-url", "URL", "cross-node/cluster-capacity and the Redis publish modes: Redis of the started nodes (default"
                     + " redis://127.0.0.1:6379; a fresh GATEWAY_REDIS_PREFIX per run, its keys deleted at the end)"),
             new Spec("db-host", "HOST:PORT", "durable: PostgreSQL where the harness creates (psql) and finally drops a"
                     + " fresh database for the started gateway (default 127.0.0.1:5432)"),

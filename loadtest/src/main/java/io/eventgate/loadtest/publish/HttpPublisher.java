@@ -1,21 +1,12 @@
 package io.eventgate.loadtest.publish;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.eventgate.loadtest.Hist;
 import io.eventgate.loadtest.Json;
 import io.eventgate.loadtest.Target;
-import io.eventgate.loadtest.client.Transports;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -31,12 +22,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SynchronizedHistogram;
 
 /**
  * HTTP publisher on Netty: {@code connections} keep-alive connections per server, one request in flight on each (no
@@ -44,7 +30,7 @@ import org.HdrHistogram.SynchronizedHistogram;
  * {@code POST /api/v1/publish/batch}, a partial batch waiting at most {@code linger}. The request body is built when
  * it is written, so {@code postedAtNanos} is the real send time (raw latency) next to the intended time.
  */
-public final class HttpPublisher implements Publisher {
+public final class HttpPublisher extends QueuedPublisher<HttpPublisher.HttpConn> {
     private final Target target;
     private final PublishMode mode;
     private final List<String> urls;
@@ -52,20 +38,12 @@ public final class HttpPublisher implements Publisher {
     private final int connectionsPerNode;
     private final int batchSize;
     private final long lingerNanos;
-    private final String padding;
-    private final Ledger ledger;
-    private final AtomicLong submitted = new AtomicLong();
-    private final AtomicLong published = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong requests = new AtomicLong();
-    private final Histogram roundTrip = new SynchronizedHistogram(Hist.MAX_MICROS, 3);
-    private final ThreadLocal<List<HttpConn>> touched = ThreadLocal.withInitial(ArrayList::new);
-    private EventLoopGroup group;
+    private final EventBodies bodies;
     private HttpConn[][] conns;
-    private volatile boolean closing;
 
     public HttpPublisher(Target target, PublishMode mode, List<String> urls, String apiKey, int connectionsPerNode,
                          int batchSize, Duration linger, int payloadBytes, Ledger ledger) {
+        super(ledger);
         if (mode == PublishMode.HTTP_BATCH && target != Target.EVENTGATE) {
             throw new IllegalArgumentException("--publish-mode http-batch needs --target eventgate (the peers have"
                     + " no batch endpoint)");
@@ -77,106 +55,28 @@ public final class HttpPublisher implements Publisher {
         this.connectionsPerNode = Math.max(1, connectionsPerNode);
         this.batchSize = Math.max(1, Math.min(1000, batchSize));
         this.lingerNanos = linger.toNanos();
-        this.padding = payloadBytes > 0 ? ",\"pad\":\"" + "x".repeat(payloadBytes) + "\"" : "";
-        this.ledger = ledger;
+        this.bodies = new EventBodies(target, payloadBytes);
     }
 
     @Override
     public void start() throws Exception {
-        group = Transports.group(1, "publisher-io");
         conns = new HttpConn[urls.size()][connectionsPerNode];
-        List<io.netty.channel.ChannelFuture> futures = new ArrayList<>();
+        List<HttpConn> all = new ArrayList<>();
         for (int n = 0; n < urls.size(); n++) {
             URI u = URI.create(urls.get(n));
             InetSocketAddress address = new InetSocketAddress(u.getHost(), u.getPort() > 0 ? u.getPort() : 80);
             String host = u.getHost() + ":" + address.getPort();
             for (int c = 0; c < connectionsPerNode; c++) {
-                HttpConn conn = new HttpConn(address, host, group.next());
-                conns[n][c] = conn;
-                futures.add(conn.connect());
+                conns[n][c] = new HttpConn(address, host);
+                all.add(conns[n][c]);
             }
         }
-        for (var f : futures) {
-            if (!f.awaitUninterruptibly(30, TimeUnit.SECONDS) || !f.isSuccess()) {
-                throw new java.io.IOException("publisher cannot connect: " + f.cause());
-            }
-        }
+        connectAll("publisher-io", all, String.join(", ", urls));
     }
 
     @Override
-    public void submit(PublishItem item) {
-        submitted.incrementAndGet();
-        HttpConn conn = conns[Math.floorMod(item.node(), conns.length)][Math.floorMod(item.route(),
-                connectionsPerNode)];
-        conn.incoming.add(item);
-        List<HttpConn> t = touched.get();
-        if (!conn.listed) {
-            conn.listed = true;
-            t.add(conn);
-        }
-    }
-
-    @Override
-    public void flush() {
-        List<HttpConn> t = touched.get();
-        for (HttpConn c : t) {
-            c.listed = false;
-            c.wake();
-        }
-        t.clear();
-    }
-
-    @Override
-    public PublisherStats stats() {
-        Histogram copy = Hist.create();
-        synchronized (roundTrip) {
-            copy.add(roundTrip);
-        }
-        return new PublisherStats(submitted.get(), published.get(), failed.get(), requests.get(), copy);
-    }
-
-    @Override
-    public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (submitted.get() > published.get() + failed.get()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
-
-    @Override
-    public void close() {
-        closing = true;
-        if (group != null) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-        }
-    }
-
-    // ---------------------------------------------------------------- bodies
-
-    private void appendEvent(StringBuilder sb, PublishItem it, long postedAt) {
-        sb.append("{\"type\":\"bench\",\"eventId\":\"").append(it.eventId())
-                .append("\",\"s\":").append(it.stream())
-                .append(",\"k\":").append(it.k())
-                .append(",\"ph\":").append(it.phase())
-                .append(",\"sentAtNanos\":").append(it.intendedNanos())
-                .append(",\"postedAtNanos\":").append(postedAt)
-                .append(padding).append('}');
-    }
-
-    private void appendItem(StringBuilder sb, PublishItem it, long postedAt) {
-        if (it.kind() == PublishItem.Kind.USER) {
-            sb.append("{\"user\":\"").append(Json.escape(it.dest())).append("\",\"event\":");
-        } else if (target == Target.EVENTGATE) {
-            sb.append("{\"channel\":\"").append(Json.escape(it.dest())).append("\",\"event\":");
-        } else {
-            sb.append("{\"event\":");
-        }
-        appendEvent(sb, it, postedAt);
-        sb.append('}');
+    protected HttpConn connectionFor(PublishItem item) {
+        return conns[Math.floorMod(item.node(), conns.length)][Math.floorMod(item.route(), connectionsPerNode)];
     }
 
     private String path(List<PublishItem> items) {
@@ -188,63 +88,25 @@ public final class HttpPublisher implements Publisher {
 
     // ---------------------------------------------------------------- one connection
 
-    private final class HttpConn extends SimpleChannelInboundHandler<FullHttpResponse> {
-        final ConcurrentLinkedQueue<PublishItem> incoming = new ConcurrentLinkedQueue<>();
-        final AtomicBoolean scheduled = new AtomicBoolean();
-        final InetSocketAddress address;
+    final class HttpConn extends QueuedPublisher.Conn<FullHttpResponse> {
         final String host;
-        final EventLoop loop;
         final ArrayDeque<PublishItem> queue = new ArrayDeque<>();
-        boolean listed; // touched by the submitting thread only
-        Channel channel;
         List<PublishItem> inFlight;
         long inFlightSince;
         boolean lingerScheduled;
 
-        HttpConn(InetSocketAddress address, String host, EventLoop loop) {
-            this.address = address;
+        HttpConn(InetSocketAddress address, String host) {
+            super(HttpPublisher.this, address);
             this.host = host;
-            this.loop = loop;
-        }
-
-        io.netty.channel.ChannelFuture connect() {
-            Bootstrap b = new Bootstrap().group(loop).channel(Transports.channelClass())
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 22),
-                                    HttpConn.this);
-                        }
-                    });
-            io.netty.channel.ChannelFuture f = b.connect(address);
-            f.addListener(x -> {
-                if (x.isSuccess()) {
-                    channel = f.channel();
-                    pump();
-                } else if (!closing) {
-                    loop.schedule(this::connect, 500, TimeUnit.MILLISECONDS);
-                }
-            });
-            return f;
         }
 
         @Override
-        public boolean isSharable() {
-            return true; // re-added to the pipeline of a reconnected channel
+        protected ChannelHandler[] codec() {
+            return new ChannelHandler[] {new HttpClientCodec(), new HttpObjectAggregator(1 << 22)};
         }
 
-        void wake() {
-            if (scheduled.compareAndSet(false, true)) {
-                loop.execute(() -> {
-                    scheduled.set(false);
-                    pump();
-                });
-            }
-        }
-
-        void pump() {
+        @Override
+        protected void pump() {
             PublishItem it;
             while ((it = incoming.poll()) != null) {
                 queue.add(it);
@@ -281,11 +143,11 @@ public final class HttpPublisher implements Publisher {
                     if (i > 0) {
                         sb.append(',');
                     }
-                    appendItem(sb, items.get(i), now);
+                    bodies.appendItem(sb, items.get(i), now);
                 }
                 sb.append("]}");
             } else {
-                appendItem(sb, items.get(0), now);
+                bodies.appendItem(sb, items.get(0), now);
             }
             ByteBuf body = ByteBufUtil.writeUtf8(channel.alloc(), sb);
             FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path(items),
@@ -308,13 +170,11 @@ public final class HttpPublisher implements Publisher {
             if (items == null) {
                 return;
             }
-            requests.incrementAndGet();
-            Hist.recordMicros(roundTrip, (System.nanoTime() - inFlightSince) / 1000);
+            answered(System.nanoTime() - inFlightSince);
             int status = response.status().code();
             if (status == 200) {
                 for (PublishItem it : items) {
-                    published.incrementAndGet();
-                    ledger.published(it);
+                    succeeded(it);
                 }
             } else {
                 String body = response.content().toString(StandardCharsets.UTF_8);
@@ -331,11 +191,9 @@ public final class HttpPublisher implements Publisher {
                 }
                 for (int i = 0; i < items.size(); i++) {
                     if (ok[i]) {
-                        published.incrementAndGet();
-                        ledger.published(items.get(i));
+                        succeeded(items.get(i));
                     } else {
-                        failed.incrementAndGet();
-                        ledger.failed(items.get(i), "HTTP " + status + ": "
+                        failed(items.get(i), "HTTP " + status + ": "
                                 + (body.length() > 200 ? body.substring(0, 200) : body));
                     }
                 }
@@ -347,15 +205,11 @@ public final class HttpPublisher implements Publisher {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (inFlight != null) {
                 for (PublishItem it : inFlight) {
-                    failed.incrementAndGet();
-                    ledger.failed(it, "publisher connection closed");
+                    failed(it, "publisher connection closed");
                 }
                 inFlight = null;
             }
-            channel = null;
-            if (!closing) {
-                loop.schedule(this::connect, 100, TimeUnit.MILLISECONDS);
-            }
+            reconnectLater();
         }
 
         @Override

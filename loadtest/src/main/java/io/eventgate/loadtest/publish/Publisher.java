@@ -4,9 +4,8 @@ import java.time.Duration;
 
 /**
  * Publishes events into the system under test. Implementations: {@link HttpPublisher} ({@code http}: one event
- * per {@code POST}, {@code http-batch}: {@code POST /api/v1/publish/batch}). A Redis ingress is the next
- * implementation: it only has to take items, publish them and report each outcome to the {@link Ledger}
- * ({@link PublishMode} is where it is chosen).
+ * per {@code POST}, {@code http-batch}: {@code POST /api/v1/publish/batch}) and {@link RedisPublisher}
+ * ({@code redis-xadd}, {@code redis-publish}: the gateway's Redis ingress); {@link PublishMode} chooses.
  */
 public interface Publisher extends AutoCloseable {
     void start() throws Exception;

@@ -283,7 +283,10 @@ public final class ReportWriter {
                 Above one process's open-files limit the harness spawns `worker` processes of the same jar and merges \
                 their results.
                 - **Publishers**: keep-alive HTTP connections, one request in flight each; all events of one user (or \
-                one channel) go through one connection, so the server sees them in order.
+                one channel) go through one connection, so the server sees them in order. `--publish-mode` \
+                `http-batch` posts up to 100 events per request; `redis-xadd` / `redis-publish` send them through \
+                the gateway's Redis ingress (XADD to its stream, PUBLISH on its channel), pipelined on 4 Redis \
+                connections; an event counts as published when Redis answered.
                 - **Latency** is end to end, publish -> receive, in an HdrHistogram. The publisher follows a fixed \
                 schedule (open loop) and stamps each event with its *intended* send time (`sentAtNanos`, \
                 `System.nanoTime`, CLOCK_MONOTONIC: one clock for every process of the host); latency is measured from \

@@ -21,6 +21,7 @@ import io.eventgate.loadtest.publish.Ledger;
 import io.eventgate.loadtest.publish.PublishMode;
 import io.eventgate.loadtest.publish.Publisher;
 import io.eventgate.loadtest.publish.PublisherStats;
+import io.eventgate.loadtest.publish.RedisPublisher;
 import io.eventgate.loadtest.server.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -118,6 +119,7 @@ public final class Run implements AutoCloseable {
             run.shutdownHook = new Thread(run::cleanUp, "loadtest-stop-servers");
             Runtime.getRuntime().addShutdownHook(run.shutdownHook);
             run.setupEnv.putAll(setup.prepare(run));
+            run.prepareRedisPublishing();
             run.startServers();
         } catch (Exception e) {
             run.close();
@@ -127,6 +129,38 @@ public final class Run implements AutoCloseable {
     }
 
     private final Map<String, String> setupEnv = new LinkedHashMap<>();
+    /** GATEWAY_REDIS_PREFIX of the nodes the Redis publish modes publish to; null when not known. */
+    private String redisPrefix;
+
+    /**
+     * With --publish-mode redis-*: nodes started here get --redis-url and a fresh prefix (keys deleted at the end);
+     * against a running deployment the prefix is --redis-prefix.
+     */
+    private void prepareRedisPublishing() {
+        if (!PublishMode.parse(o.string("publish-mode", "http")).redis()) {
+            return;
+        }
+        if (target != Target.EVENTGATE) {
+            throw new IllegalArgumentException("the Redis publish modes need --target eventgate (the peers have no"
+                    + " Redis ingress)");
+        }
+        String redisUrl = o.string("redis-url", "redis://127.0.0.1:6379");
+        if (o.flag("start-gateway")) {
+            if (!startDefaultServers) {
+                throw new IllegalArgumentException("scenario " + scenario + " starts its own nodes: it does not take"
+                        + " the Redis publish modes");
+            }
+            redisPrefix = "loadtest-" + runId;
+            setupEnv.put("GATEWAY_REDIS_URL", redisUrl);
+            setupEnv.put("GATEWAY_REDIS_PREFIX", redisPrefix);
+            String prefix = redisPrefix;
+            onClose(() -> CrossNode.deleteRedisKeys(redisUrl, prefix));
+        } else {
+            redisPrefix = o.string("redis-prefix", "gateway");
+        }
+        config.put("redisUrl", redisUrl);
+        config.put("redisPrefix", redisPrefix);
+    }
     private boolean startDefaultServers = true;
     /** Defaults of --max-connections-per-worker and --source-addresses chosen by a scenario (else automatic). */
     public int defaultPerWorker = -1;
@@ -436,7 +470,8 @@ public final class Run implements AutoCloseable {
         if (target == Target.EVENTGATE && apiKey == null) {
             throw new IllegalArgumentException("publishing to eventgate needs --api-key (or --start-gateway)");
         }
-        int conns = o.integer("http-connections", mode == PublishMode.HTTP_BATCH ? 4 : defaultConnections);
+        int conns = o.integer("http-connections", mode == PublishMode.HTTP_BATCH || mode.redis() ? 4
+                : defaultConnections);
         int batch = o.integer("batch-size", 100);
         Duration linger = o.duration("batch-linger", Duration.ofMillis(2));
         config.put("publishMode", mode.id());
@@ -446,8 +481,17 @@ public final class Run implements AutoCloseable {
             config.put("batchLinger", Durations.format(linger));
         }
         config.put("payloadBytes", o.integer("payload-bytes", 0));
-        publisher = new HttpPublisher(target, mode, urls, target.authenticated() ? apiKey : null, conns, batch,
-                linger, o.integer("payload-bytes", 0), ledger);
+        if (mode.redis()) {
+            if (redisPrefix == null) {
+                throw new IllegalArgumentException("--publish-mode " + mode.id() + " is not available in scenario "
+                        + scenario);
+            }
+            publisher = new RedisPublisher(mode, o.string("redis-url", "redis://127.0.0.1:6379"), redisPrefix, conns,
+                    o.integer("payload-bytes", 0), ledger);
+        } else {
+            publisher = new HttpPublisher(target, mode, urls, target.authenticated() ? apiKey : null, conns, batch,
+                    linger, o.integer("payload-bytes", 0), ledger);
+        }
         publisher.start();
         return publisher;
     }
