@@ -39,7 +39,7 @@ public final class AckTracker {
         if (entries.containsKey(event.eventId())) {
             return false;
         }
-        entries.put(event.eventId(), new Entry(event.compact(), nowMillis));
+        entries.put(event.eventId(), new Entry(event, nowMillis));
         return true;
     }
 

@@ -9,10 +9,11 @@ import java.io.UncheckedIOException;
  * A sequenced event, encoded once. Immutable by contract: the parsed body is shared by every filter evaluation and
  * must never be modified; {@link #json()} is shared by every recipient and must never be modified.
  *
- * <p>A live event carries its parsed {@code body}; events held for a longer time (history, pending acknowledgements)
- * are kept {@linkplain #compact() compact}, as their bytes only: a parsed Jackson tree costs several times the size
- * of its JSON and is only needed when a filter looks at the event again. {@link #filterBody()} returns the parsed
- * body either way.
+ * <p>A live event carries its parsed {@code body}; events held for a longer time (history, the pending store of
+ * offline users) are kept {@linkplain #compact() compact}, as their bytes only: a parsed Jackson tree costs several
+ * times the size of its JSON and is only needed when a filter looks at the event again. {@link #filterBody()}
+ * returns the parsed body either way. (A connection's unacknowledged events keep the live instance: it is shared by
+ * every recipient, a compact copy per recipient would not be.)
  *
  * @param channel the channel it was published to
  * @param seq its position in the channel's stream (strictly increasing per channel)
