@@ -61,7 +61,7 @@ public final class Options {
             new Spec("redis-prefix", "PREFIX", "redis-xadd/redis-publish against a running deployment: its"
                     + " GATEWAY_REDIS_PREFIX (default gateway)"),
             new Spec("http-connections", "N", "publisher keep-alive HTTP connections per server (default 32; 4 for"
-                    + " http-batch)"),
+                    + " http-batch), or Redis connections of the Redis publish modes (default 4)"),
             new Spec("batch-size", "N", "http-batch: most items per POST (default 100, gateway max 1000)"),
             new Spec("batch-linger", "DURATION", "http-batch: how long a partial batch waits (default 2ms)"),
             new Spec("payload-bytes", "N", "padding added to every event (default 0)"),

@@ -62,7 +62,7 @@ public final class Broadcast {
             Publisher pub = run.publisher(ledger, 1);
             int nodes = run.urls.size();
             long[] nextK = {0};
-            Duration warmup = o.duration("warmup", Duration.ofSeconds(30));
+            Duration warmup = Run.warmup(o);
             run.config.put("warmup", Durations.format(warmup));
             if (!warmup.isZero() && !steps.isEmpty()) {
                 // JIT and buffer pools warm up at the first step's rate; phase WARMUP is not reported as a step

@@ -33,7 +33,7 @@ public final class CrossNode {
         int n = o.integer("connections", 2_000);
         double rate = o.number("rate", 2_000);
         Duration duration = o.duration("duration", Duration.ofSeconds(20));
-        Duration warmup = o.duration("warmup", Duration.ofSeconds(30));
+        Duration warmup = Run.warmup(o);
         Duration drain = o.duration("drain-timeout", Duration.ofSeconds(30));
         String redisUrl = o.string("redis-url", "redis://127.0.0.1:6379");
         try (Run run = Run.open(o, "cross-node", r -> Map.of(), false)) {

@@ -30,7 +30,7 @@ public final class Durable {
         int n = o.integer("connections", 2_000);
         double rate = o.number("rate", 2_000);
         Duration duration = o.duration("duration", Duration.ofSeconds(30));
-        Duration warmup = o.duration("warmup", Duration.ofSeconds(30));
+        Duration warmup = Run.warmup(o);
         Duration drain = o.duration("drain-timeout", Duration.ofSeconds(30));
         if (o.has("ack") && !o.string("ack", "auto").equals("auto") && !o.string("ack", "auto").equals("all")) {
             throw new IllegalArgumentException("durable: clients must acknowledge (--ack auto or all)");

@@ -96,6 +96,14 @@ public final class Run implements AutoCloseable {
         result.set("config", config);
     }
 
+    /**
+     * Publishing before the measured window (--warmup): 30 s unless given, long enough for freshly started nodes to
+     * be JIT-compiled (with 5 s the cross-node p99 measured compilation; BENCHMARKS.md notes).
+     */
+    public static Duration warmup(Options o) {
+        return o.duration("warmup", Duration.ofSeconds(30));
+    }
+
     public static Run open(Options o, String scenario) throws Exception {
         return open(o, scenario, run -> Map.of());
     }

@@ -28,7 +28,7 @@ public final class Targeted {
         int n = o.integer("connections", 10_000);
         double rate = o.number("rate", 10_000);
         Duration duration = o.duration("duration", Duration.ofSeconds(30));
-        Duration warmup = o.duration("warmup", Duration.ofSeconds(30));
+        Duration warmup = Run.warmup(o);
         Duration drain = o.duration("drain-timeout", Duration.ofSeconds(30));
         try (Run run = Run.open(o, "targeted")) {
             run.config.put("rate", rate);
