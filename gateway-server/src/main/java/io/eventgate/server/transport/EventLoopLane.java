@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Publishers enqueue (event, subscriber snapshot) batches into a bounded MPSC queue; one drain task per loop
  * runs at a time. The drain writes every queued event to every admitted recipient and flushes each touched
- * connection once at the end, so events that queue up for a connection leave in one syscall.
+ * connection once at the end, so events that queue up for a connection leave in one syscall; events queued for
+ * the same subscriber set are delivered recipient by recipient (a run), so this holds for a large fan-out too.
  *
  * <p>The lane also owns the heartbeat sweep of its connections: one periodic task per loop.
  */
@@ -27,6 +28,10 @@ public final class EventLoopLane implements Lane {
     public static final int DEFAULT_QUEUE_CAPACITY = 65_536;
     /** Recipients handled per drain task before the event loop serves I/O again. */
     static final int RECIPIENT_BUDGET = 2_048;
+    /** Most queued events of one subscriber set delivered together (one flush per recipient for all of them). */
+    static final int MAX_RUN = 64;
+    /** Extra events of a run that cost one unit of {@link #RECIPIENT_BUDGET} per recipient (a write, not a send). */
+    static final int RUN_EVENTS_PER_UNIT = 8;
 
     private final EventLoop loop;
     private final Gateway gateway;
@@ -35,11 +40,17 @@ public final class EventLoopLane implements Lane {
     private final Runnable drainTask = this::drain;
     private final ArrayList<WebSocketSession> dirty = new ArrayList<>();
     private final ArrayList<WebSocketSession> sessions = new ArrayList<>();
-    /** The batch being delivered across drain tasks, its next recipient, its shared frame (owned by the lane). */
-    private Batch current;
+    /**
+     * The run being delivered across drain tasks: consecutive queued batches with the same subscriber array (the
+     * hub's copy-on-write snapshot of one channel on this lane), their shared frames (owned by the lane, encoded on
+     * first use), the next recipient, and the first queued batch that did not belong to the run.
+     */
+    private final Batch[] run = new Batch[MAX_RUN];
+    private final ByteBuf[] runFrames = new ByteBuf[MAX_RUN];
+    private int runSize;
     private int cursor;
-    private ByteBuf currentFrame;
-    private long currentNow;
+    private long runNow;
+    private Batch lookahead;
 
     public EventLoopLane(EventLoop loop, int queueCapacity, Gateway gateway) {
         this.loop = loop;
@@ -73,62 +84,104 @@ public final class EventLoopLane implements Lane {
     }
 
     /**
-     * One drain task: delivers queued batches until {@link #RECIPIENT_BUDGET} recipients were handled, flushes every
+     * One drain task: delivers queued events until {@link #RECIPIENT_BUDGET} recipients were handled, flushes every
      * touched connection once, and re-schedules itself if work is left. A large fan-out is thus cut into slices
      * between which the event loop serves its sockets' I/O (API requests, ACKs), instead of holding it for the whole
-     * broadcast; order per connection is kept because a partly delivered batch is resumed before the next one.
+     * broadcast; order per connection is kept because a partly delivered run is resumed before the next one.
+     *
+     * <p><b>Write coalescing.</b> Events that queued up for the same subscriber set while the lane was busy (a
+     * broadcast channel published faster than one fan-out takes) form a run of up to {@link #MAX_RUN}: each recipient
+     * gets all of them written and then one flush, so a send system call carries several frames. The run forms only
+     * from what is already queued when it starts, so a lone event is never delayed; the busier the lane, the more
+     * frames per send.
      */
     private void drain() {
         scheduled.set(false);
         int budget = RECIPIENT_BUDGET;
         while (budget > 0) {
-            if (current == null) {
-                current = queue.poll();
-                if (current == null) {
+            if (runSize == 0) {
+                if (!startRun()) {
                     break;
                 }
-                cursor = 0;
-                currentNow = gateway.now();
             }
-            Subscription[] subscribers = current.subscribers;
-            int end = (int) Math.min(subscribers.length, (long) cursor + budget);
-            budget -= Math.max(1, end - cursor);
-            deliver(current.event, subscribers, cursor, end);
+            Subscription[] subscribers = run[0].subscribers;
+            int unitsPerRecipient = 1 + (runSize - 1) / RUN_EVENTS_PER_UNIT;
+            int end = (int) Math.min(subscribers.length, (long) cursor + Math.max(1, budget / unitsPerRecipient));
+            budget -= Math.max(1, (end - cursor) * unitsPerRecipient);
+            deliver(subscribers, cursor, end);
             cursor = end;
             if (cursor < subscribers.length) {
                 break;
             }
-            finishBatch();
+            finishRun();
         }
         for (int i = 0, n = dirty.size(); i < n; i++) {
             dirty.get(i).flushCoalesced();
         }
         dirty.clear();
-        if ((current != null || !queue.isEmpty()) && scheduled.compareAndSet(false, true)) {
+        if ((runSize > 0 || lookahead != null || !queue.isEmpty()) && scheduled.compareAndSet(false, true)) {
             loop.execute(drainTask);
         }
     }
 
-    private void finishBatch() {
-        current = null;
-        if (currentFrame != null) {
-            currentFrame.release();
-            currentFrame = null;
+    /** Takes the next run from the queue: one batch and the queued batches right behind it with the same array. */
+    private boolean startRun() {
+        Batch first = lookahead != null ? lookahead : queue.poll();
+        lookahead = null;
+        if (first == null) {
+            return false;
         }
+        run[0] = first;
+        runSize = 1;
+        while (runSize < MAX_RUN) {
+            Batch next = queue.poll();
+            if (next == null) {
+                break;
+            }
+            if (next.subscribers != first.subscribers) {
+                lookahead = next;
+                break;
+            }
+            run[runSize++] = next;
+        }
+        cursor = 0;
+        runNow = gateway.now();
+        return true;
     }
 
-    /** Writes {@code event} to the admitted subscribers in {@code [from, to)}; the frame is encoded once per batch. */
-    private void deliver(Event event, Subscription[] subscribers, int from, int to) {
+    private void finishRun() {
+        for (int r = 0; r < runSize; r++) {
+            run[r] = null;
+            if (runFrames[r] != null) {
+                runFrames[r].release();
+                runFrames[r] = null;
+            }
+        }
+        runSize = 0;
+    }
+
+    /**
+     * Writes the run's events, in order, to the admitted subscribers in {@code [from, to)}; each frame is encoded
+     * once per run. A connection that got at least one frame is flushed once at the end of the drain task.
+     */
+    private void deliver(Subscription[] subscribers, int from, int to) {
         for (int i = from; i < to; i++) {
             Connection connection = subscribers[i].connection();
             WebSocketSession session = (WebSocketSession) connection.transport();
-            if (!session.hasRoomFor(event.json().length + WebSocketFrames.MAX_HEADER_BYTES) || !gateway.admit(connection, event, currentNow)) {
-                continue;
+            boolean wrote = false;
+            for (int r = 0; r < runSize; r++) {
+                Event event = run[r].event;
+                if (!session.hasRoomFor(event.json().length + WebSocketFrames.MAX_HEADER_BYTES)
+                        || !gateway.admit(connection, event, runNow)) {
+                    continue;
+                }
+                ByteBuf frame = runFrames[r];
+                if (frame == null) {
+                    frame = runFrames[r] = WebSocketFrames.text(session.alloc(), event.json());
+                }
+                wrote |= session.writeShared(frame);
             }
-            if (currentFrame == null) {
-                currentFrame = WebSocketFrames.text(session.alloc(), event.json());
-            }
-            if (session.writeShared(currentFrame) && session.markDirty()) {
+            if (wrote && session.markDirty()) {
                 dirty.add(session);
             }
         }

@@ -141,7 +141,8 @@ class EventLoopLaneTest {
         Event big = event("big");
         Event next = event("next");
         lane.enqueue(big, subscribers);
-        lane.enqueue(next, subscribers);
+        // Another array (as after a subscription change): not part of big's run, so it waits for big's last slice.
+        lane.enqueue(next, subscribers.clone());
         loopChannel.runPendingTasks();
         for (int i = 0; i < n; i++) {
             List<byte[]> frames = written(sessionChannels.get(i));
@@ -155,6 +156,92 @@ class EventLoopLaneTest {
     }
 
     // ---------------------------------------------------------------- coalescing
+
+    /** {@code n} sessions subscribed to {@link #CHANNEL}, their channels and flush counters filled in. */
+    private Subscription[] sessions(EventLoopLane lane, int n, List<EmbeddedChannel> channelsOut,
+                                    List<FlushCounter> countersOut) throws Exception {
+        Subscription[] subscribers = new Subscription[n];
+        for (int i = 0; i < n; i++) {
+            EmbeddedChannel ch = newChannel();
+            FlushCounter counter = new FlushCounter();
+            subscribers[i] = subscribedSession(ch, lane, counter, "u" + i);
+            channelsOut.add(ch);
+            countersOut.add(counter);
+        }
+        return subscribers;
+    }
+
+    @Test
+    void eventsQueuedForOneSubscriberSetLeaveInOneFlushPerRecipientAcrossSlices() throws Exception {
+        EmbeddedChannel loopChannel = newChannel();
+        EventLoopLane lane = new EventLoopLane(loopChannel.eventLoop(), 1024, gateway);
+        int n = EventLoopLane.RECIPIENT_BUDGET + 5;
+        List<EmbeddedChannel> sessionChannels = new ArrayList<>();
+        List<FlushCounter> counters = new ArrayList<>();
+        Subscription[] subscribers = sessions(lane, n, sessionChannels, counters);
+        List<Event> events = List.of(event("a"), event("b"), event("c"));
+        for (Event e : events) {
+            lane.enqueue(e, subscribers);
+        }
+        loopChannel.runPendingTasks();
+        for (int i = 0; i < n; i++) {
+            List<byte[]> frames = written(sessionChannels.get(i));
+            assertEquals(3, frames.size(), "session " + i);
+            for (int k = 0; k < 3; k++) {
+                assertArrayEquals(expectedFrame(events.get(k).json()), frames.get(k), "session " + i + " frame " + k);
+            }
+            // Without runs, the first sessions would get a, b and c in three slices: three flushes.
+            assertEquals(1, counters.get(i).flushes, "session " + i + ": one send for the three queued events");
+        }
+    }
+
+    @Test
+    void aRunNeverOvertakesAnEventQueuedForAnotherSubscriberSet() throws Exception {
+        EmbeddedChannel channel = newChannel();
+        EventLoopLane lane = new EventLoopLane(channel.eventLoop(), 1024, gateway);
+        FlushCounter counter = new FlushCounter();
+        Subscription subscription = subscribedSession(channel, lane, counter, "dora");
+        Subscription[] channelSet = {subscription};
+        Subscription[] otherSet = {subscription};
+        Event first = event("first");
+        Event middle = event("middle");
+        Event last = event("last");
+        lane.enqueue(first, channelSet);
+        lane.enqueue(middle, otherSet);
+        lane.enqueue(last, channelSet);
+        channel.runPendingTasks();
+
+        List<byte[]> frames = written(channel);
+        assertEquals(3, frames.size());
+        assertArrayEquals(expectedFrame(first.json()), frames.get(0));
+        assertArrayEquals(expectedFrame(middle.json()), frames.get(1), "queue order, not grouped by subscriber set");
+        assertArrayEquals(expectedFrame(last.json()), frames.get(2));
+        assertEquals(1, counter.flushes);
+    }
+
+    @Test
+    void moreQueuedEventsThanOneRunHoldAreDeliveredInOrder() throws Exception {
+        EmbeddedChannel loopChannel = newChannel();
+        EventLoopLane lane = new EventLoopLane(loopChannel.eventLoop(), 1024, gateway);
+        List<EmbeddedChannel> sessionChannels = new ArrayList<>();
+        List<FlushCounter> counters = new ArrayList<>();
+        Subscription[] subscribers = sessions(lane, 3, sessionChannels, counters);
+        List<Event> events = new ArrayList<>();
+        for (int k = 0; k < EventLoopLane.MAX_RUN * 2 + 3; k++) {
+            Event e = event("e" + k);
+            events.add(e);
+            lane.enqueue(e, subscribers);
+        }
+        loopChannel.runPendingTasks();
+        for (int i = 0; i < subscribers.length; i++) {
+            List<byte[]> frames = written(sessionChannels.get(i));
+            assertEquals(events.size(), frames.size(), "session " + i);
+            for (int k = 0; k < events.size(); k++) {
+                assertArrayEquals(expectedFrame(events.get(k).json()), frames.get(k), "session " + i + " frame " + k);
+            }
+            assertEquals(1, counters.get(i).flushes, "three runs in one drain task, one flush");
+        }
+    }
 
     @Test
     void writesTwoQueuedEventsForOneSessionAndFlushesOnce() throws Exception {
