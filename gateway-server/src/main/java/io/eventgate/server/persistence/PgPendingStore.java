@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #append} and {@link #acked} go through one {@link BatchWriter}: appends are
  * {@code INSERT ... ON CONFLICT DO NOTHING}; acks are upserts that set {@code acked_at}, so an ack that reaches
- * the database before its event's insert still wins (the late insert does nothing). The append future completes
+ * the database before its event's insert still wins (the late insert does nothing). An ack that arrives while its
+ * event's insert is still queued on this node is folded into it: one insert of an acknowledged row without payload
+ * instead of an insert and an update. The append future completes
  * after the commit, or at once while the database is unreachable (degraded: held in the bounded buffer, see
  * {@link BatchWriter}); it fails with {@link io.eventgate.core.engine.EngineUnavailableException} when the buffer
  * is full.
@@ -54,9 +56,10 @@ public final class PgPendingStore extends PgStore implements PendingStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgPendingStore.class);
 
+    /** Parameter 7 (payload) is NULL and 11 (acked_at) set when the ack came while the insert was still queued. */
     static final String INSERT_EVENT = "INSERT INTO websocket_pending_events (user_id, event_id, channel, seq, epoch, "
-            + "event_type, payload, critical, published_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            + "ON CONFLICT (user_id, event_id) DO NOTHING";
+            + "event_type, payload, critical, published_at, expires_at, acked_at) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, event_id) DO NOTHING";
     static final String UPSERT_ACK = "INSERT INTO websocket_pending_events (user_id, event_id, acked_at, expires_at) "
             + "VALUES (?, ?, ?, ?) ON CONFLICT (user_id, event_id) DO UPDATE "
             + "SET acked_at = COALESCE(websocket_pending_events.acked_at, EXCLUDED.acked_at)";
@@ -76,10 +79,71 @@ public final class PgPendingStore extends PgStore implements PendingStore {
         String eventId();
     }
 
-    record Append(String userId, Event event, long expiresAtMillis) implements Op {
+    /**
+     * An event to insert. An ack that arrives while the insert is still queued is folded into it ({@link
+     * #ackBeforeWrite}): the writer then inserts the row already acknowledged, without its payload, instead of an
+     * insert followed by an update (one row operation per acknowledged event instead of two). Once the writer has
+     * taken the insert ({@link #claimForWrite}), a later ack is written as an {@link Ack} of its own.
+     */
+    static final class Append implements Op {
+        private static final int QUEUED = 0;
+        private static final int WRITING = 1;
+        private static final int ACKED = 2;
+        private final String userId;
+        private final Event event;
+        private final long expiresAtMillis;
+        private int state = QUEUED;
+        private long ackedAtMillis;
+
+        Append(String userId, Event event, long expiresAtMillis) {
+            this.userId = userId;
+            this.event = event;
+            this.expiresAtMillis = expiresAtMillis;
+        }
+
+        @Override
+        public String userId() {
+            return userId;
+        }
+
         @Override
         public String eventId() {
             return event.eventId();
+        }
+
+        Event event() {
+            return event;
+        }
+
+        long expiresAtMillis() {
+            return expiresAtMillis;
+        }
+
+        /** True when the ack is now part of this insert (or an earlier ack already was); the first ack time stays. */
+        synchronized boolean ackBeforeWrite(long atMillis) {
+            if (state == WRITING) {
+                return false;
+            }
+            if (state == QUEUED) {
+                state = ACKED;
+                ackedAtMillis = atMillis;
+            }
+            return true;
+        }
+
+        synchronized boolean ackedBeforeWrite() {
+            return state == ACKED;
+        }
+
+        /**
+         * Writer thread, each time the insert is written (a retried batch writes it again, the same way): the ack
+         * time when it was acknowledged before the writer took it, else null.
+         */
+        synchronized Long claimForWrite() {
+            if (state == QUEUED) {
+                state = WRITING;
+            }
+            return state == ACKED ? ackedAtMillis : null;
         }
     }
 
@@ -89,8 +153,8 @@ public final class PgPendingStore extends PgStore implements PendingStore {
 
     private final long ttlMillis;
     private final BatchWriter<Op> writer;
-    /** Appends not committed yet: userId -> eventId -> event (maps only touched inside compute). */
-    private final ConcurrentHashMap<String, Map<String, Event>> unwrittenAppends = new ConcurrentHashMap<>();
+    /** Appends not committed yet: userId -> eventId -> insert (maps only touched inside compute). */
+    private final ConcurrentHashMap<String, Map<String, Append>> unwrittenAppends = new ConcurrentHashMap<>();
     /** Acks not committed yet: userId -> eventIds. */
     private final ConcurrentHashMap<String, Set<String>> unwrittenAcks = new ConcurrentHashMap<>();
     private final LongAdder degradedReads = new LongAdder();
@@ -110,7 +174,7 @@ public final class PgPendingStore extends PgStore implements PendingStore {
     @Override
     public CompletableFuture<Void> append(String userId, Event event) {
         Append op = new Append(userId, event, event.publishedAtMillis() + ttlMillis);
-        track(unwrittenAppends, userId, m -> m.put(event.eventId(), event));
+        track(unwrittenAppends, userId, m -> m.put(event.eventId(), op));
         CompletableFuture<Void> future = writer.submit(op);
         if (future.isCompletedExceptionally()) { // refused: buffer full
             untrackAppend(op);
@@ -121,6 +185,9 @@ public final class PgPendingStore extends PgStore implements PendingStore {
     @Override
     public void acked(String userId, List<String> eventIds, long atMillis) {
         for (String id : eventIds) {
+            if (ackQueuedAppend(userId, id, atMillis)) {
+                continue;
+            }
             Ack op = new Ack(userId, id, atMillis);
             trackSet(unwrittenAcks, userId, s -> s.add(id));
             if (!writer.offer(op)) {
@@ -129,12 +196,27 @@ public final class PgPendingStore extends PgStore implements PendingStore {
         }
     }
 
+    /** Folds the ack into the event's insert if that is still queued on this node; false if it is not. */
+    private boolean ackQueuedAppend(String userId, String eventId, long atMillis) {
+        boolean[] folded = {false};
+        unwrittenAppends.computeIfPresent(userId, (u, m) -> {
+            Append a = m.get(eventId);
+            folded[0] = a != null && a.ackBeforeWrite(atMillis);
+            return m;
+        });
+        return folded[0];
+    }
+
     @Override
     public CompletableFuture<List<Event>> pending(String userId, long nowMillis) {
         // Read the buffer before the database: whatever leaves the buffer meanwhile was committed first.
         List<Event> buffered = new ArrayList<>();
         unwrittenAppends.computeIfPresent(userId, (u, m) -> {
-            buffered.addAll(m.values());
+            for (Append a : m.values()) {
+                if (!a.ackedBeforeWrite()) {
+                    buffered.add(a.event());
+                }
+            }
             return m;
         });
         Set<String> bufferedAcks = new HashSet<>();
@@ -280,16 +362,19 @@ public final class PgPendingStore extends PgStore implements PendingStore {
                 try (PreparedStatement ps = c.prepareStatement(INSERT_EVENT)) {
                     for (Append a : sorted) {
                         Event e = a.event();
+                        Long ackedAt = a.claimForWrite();
                         ps.setString(1, a.userId());
                         ps.setString(2, e.eventId());
                         ps.setString(3, e.channel());
                         ps.setLong(4, e.seq());
                         ps.setString(5, e.epoch());
                         ps.setString(6, e.type());
-                        ps.setString(7, new String(e.json(), StandardCharsets.UTF_8));
+                        // An acknowledged row is never read back for its payload (like a bare acked row).
+                        ps.setString(7, ackedAt != null ? null : new String(e.json(), StandardCharsets.UTF_8));
                         ps.setBoolean(8, e.critical());
                         SqlTimes.set(ps, 9, e.publishedAtMillis());
                         SqlTimes.set(ps, 10, a.expiresAtMillis());
+                        SqlTimes.setNullable(ps, 11, ackedAt);
                         ps.addBatch();
                     }
                     ps.executeBatch();
@@ -339,7 +424,7 @@ public final class PgPendingStore extends PgStore implements PendingStore {
 
     private void untrackAppend(Append a) {
         unwrittenAppends.computeIfPresent(a.userId(), (u, m) -> {
-            m.remove(a.eventId(), a.event());
+            m.remove(a.eventId(), a);
             return m.isEmpty() ? null : m;
         });
     }

@@ -210,6 +210,39 @@ class PgPendingStoreIT {
     }
 
     @Test
+    void anAckOfAnEventWhoseInsertIsStillQueuedIsWrittenWithTheInsert() throws Exception {
+        String user = user();
+        long now = System.currentTimeMillis();
+        long rowsBefore = store.writerStats().rowsWritten();
+        int n = 3_000;
+        List<CompletableFuture<Void>> futures = new ArrayList<>(n);
+        List<String> ids = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            futures.add(store.append(user, event("user:" + user, i, "EV-q" + i, false, now)));
+            ids.add("EV-q" + i);
+        }
+        // At once, as a client acking what it received: most inserts are still queued behind the writer's batches.
+        store.acked(user, ids, now + 7);
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> store.writer().queued() == 0
+                && testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ? "
+                + "AND acked_at IS NULL", user) == 0);
+
+        assertEquals(n, testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ?", user));
+        assertEquals(n, testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ? "
+                + "AND acked_at = ?", user, SqlTimes.of(now + 7)), "every row carries the ack time");
+        long rowOperations = store.writerStats().rowsWritten() - rowsBefore;
+        long folded = 2L * n - rowOperations;
+        assertTrue(folded > 0, "some acks found their insert queued: " + rowOperations + " row operations");
+        assertEquals(folded, testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ? "
+                + "AND payload IS NULL", user), "a folded ack inserts the row acknowledged, without its payload");
+        assertEquals(List.of(), store.pending(user, now).get());
+        try (PgPendingStore other = otherNode()) {
+            assertEquals(List.of(), other.pending(user, now).get());
+        }
+    }
+
+    @Test
     void aRejectedOperationFailsAloneAndTheRestOfItsBatchIsWritten() throws Exception {
         String user = user();
         long now = System.currentTimeMillis();
