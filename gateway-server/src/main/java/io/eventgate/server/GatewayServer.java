@@ -85,7 +85,8 @@ public final class GatewayServer implements AutoCloseable {
         this.config = config;
         Namespaces namespaces = namespaces(config);
         Engine engine = config.redisUrl() != null
-                ? new RedisEngine(config.redisUrl(), config.redisPrefix(), config.nodeId(), namespaces)
+                ? RedisEngine.of(config.redisUrl(), config.redisPrefix(), config.nodeId(), namespaces,
+                        config.redisDedupeTtl())
                 : new MemoryEngine(namespaces, System::currentTimeMillis, config.historyMemoryLimit());
         SessionStore sessions;
         PendingStore pending;

@@ -383,6 +383,7 @@ public final class ConfigLoader {
         d.redisUrl = redisUrl == null ? null : parseRedisUrl(redisUrl);
         d.redisPrefix = parseName(Key.REDIS_PREFIX, REDIS_PREFIX, src.resolve(Key.REDIS_PREFIX));
         d.outboxPollInterval = parseDuration(Key.OUTBOX_POLL_INTERVAL, src.resolve(Key.OUTBOX_POLL_INTERVAL));
+        d.redisDedupeTtl = parseDuration(Key.REDIS_DEDUPE_TTL, src.resolve(Key.REDIS_DEDUPE_TTL));
     }
 
     private static String generateNodeId() {

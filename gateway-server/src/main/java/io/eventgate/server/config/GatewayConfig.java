@@ -67,6 +67,7 @@ public final class GatewayConfig {
         String redisUrl;
         String redisPrefix;
         Duration outboxPollInterval;
+        Duration redisDedupeTtl;
         Map<String, NamespaceConfig> namespaces = Map.of();
         NamespaceConfig defaultNamespace;
         boolean developmentMode;
@@ -119,6 +120,7 @@ public final class GatewayConfig {
     private final String redisUrl;
     private final String redisPrefix;
     private final Duration outboxPollInterval;
+    private final Duration redisDedupeTtl;
     private final Map<String, NamespaceConfig> namespaces;
     private final NamespaceConfig defaultNamespace;
     private final boolean developmentMode;
@@ -171,6 +173,7 @@ public final class GatewayConfig {
         this.redisUrl = d.redisUrl;
         this.redisPrefix = Objects.requireNonNull(d.redisPrefix);
         this.outboxPollInterval = Objects.requireNonNull(d.outboxPollInterval);
+        this.redisDedupeTtl = Objects.requireNonNull(d.redisDedupeTtl);
         this.namespaces = Collections.unmodifiableMap(new TreeMap<>(d.namespaces));
         this.defaultNamespace = Objects.requireNonNull(d.defaultNamespace);
         this.developmentMode = d.developmentMode;
@@ -225,6 +228,7 @@ public final class GatewayConfig {
         d.redisUrl = redisUrl;
         d.redisPrefix = redisPrefix;
         d.outboxPollInterval = outboxPollInterval;
+        d.redisDedupeTtl = redisDedupeTtl;
         d.namespaces = namespaces;
         d.defaultNamespace = defaultNamespace;
         d.developmentMode = developmentMode;
@@ -416,6 +420,9 @@ public final class GatewayConfig {
     /** {@code GATEWAY_OUTBOX_POLL_INTERVAL}: outbox polling when no NOTIFY arrives (only with a database). */
     public Duration outboxPollInterval() { return outboxPollInterval; }
 
+    /** {@code GATEWAY_REDIS_DEDUPE_TTL}: how long the Redis engine remembers a published {@code eventId}. */
+    public Duration redisDedupeTtl() { return redisDedupeTtl; }
+
     /** Built-in and configured namespaces by name (sorted, unmodifiable); excludes the default. */
     public Map<String, NamespaceConfig> namespaces() { return namespaces; }
 
@@ -491,6 +498,7 @@ public final class GatewayConfig {
         add(parts, Key.REDIS_URL, ConfigLoader.redactUrl(redisUrl));
         add(parts, Key.REDIS_PREFIX, redisPrefix);
         add(parts, Key.OUTBOX_POLL_INTERVAL, Durations.format(outboxPollInterval));
+        add(parts, Key.REDIS_DEDUPE_TTL, Durations.format(redisDedupeTtl));
         addNamespace(parts, "DEFAULT", defaultNamespace);
         for (NamespaceConfig ns : namespaces.values()) {
             addNamespace(parts, ConfigLoader.namespaceKeyName(ns.name()), ns);
@@ -541,7 +549,7 @@ public final class GatewayConfig {
                 && Objects.equals(dbUrl, c.dbUrl) && Objects.equals(dbUser, c.dbUser)
                 && Objects.equals(dbPassword, c.dbPassword) && nodeId.equals(c.nodeId)
                 && Objects.equals(redisUrl, c.redisUrl) && redisPrefix.equals(c.redisPrefix)
-                && outboxPollInterval.equals(c.outboxPollInterval)
+                && outboxPollInterval.equals(c.outboxPollInterval) && redisDedupeTtl.equals(c.redisDedupeTtl)
                 && namespaces.equals(c.namespaces) && defaultNamespace.equals(c.defaultNamespace)
                 && unknownKeys.equals(c.unknownKeys);
     }
@@ -555,6 +563,6 @@ public final class GatewayConfig {
                 maxRedeliveries, pendingTtl, maxPendingPerConnection, maxPendingPerUser, sessionTtl, maxSessions,
                 fallbackWebhookUrl, fallbackWebhookSecret, fallbackMaxAttempts, fallbackQueueSize, dbUrl, dbUser,
                 dbPassword, dbPoolSize, dbBatchSize, dbBufferSize, nodeId, redisUrl, redisPrefix,
-                outboxPollInterval, namespaces, defaultNamespace, developmentMode, unknownKeys);
+                outboxPollInterval, redisDedupeTtl, namespaces, defaultNamespace, developmentMode, unknownKeys);
     }
 }

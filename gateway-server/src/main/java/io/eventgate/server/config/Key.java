@@ -112,6 +112,10 @@ enum Key {
             "Redis URL, e.g. `redis://redis:6379` (`rediss://` for TLS); unset = no Redis (single node)."),
     REDIS_PREFIX("GATEWAY_REDIS_PREFIX", Kind.STRING, "gateway",
             "Prefix of every Redis key and channel, so several gateways can share one Redis."),
+    REDIS_DEDUPE_TTL("GATEWAY_REDIS_DEDUPE_TTL", Kind.DURATION, 1_000, 7 * 86_400_000L, "24h",
+            "How long the Redis engine remembers an event's `eventId` per channel, so that publishing the same "
+                    + "`eventId` again publishes nothing (REST retries, ingress and outbox redelivery); one Redis key "
+                    + "per event that has an `eventId` (every ingress and outbox event has one) lives this long."),
     OUTBOX_POLL_INTERVAL("GATEWAY_OUTBOX_POLL_INTERVAL", Kind.DURATION, 10, 10 * 60_000L, "1s",
             "How often the PostgreSQL outbox is polled when no NOTIFY arrives (only with GATEWAY_DB_URL)."),
 

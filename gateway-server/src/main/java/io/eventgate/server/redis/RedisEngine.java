@@ -58,8 +58,9 @@ import org.slf4j.LoggerFactory;
  *       Trimmed to the namespace's history size on every publish (exact MAXLEN), expires {@code historyTtl} after
  *       the last publish, and entries older than {@code historyTtl} are dropped (XTRIM MINID) when history is
  *       read.</li>
- *   <li>{@code P:dedupe:{channel}:<eventId>} — {@code "<seq>:<epoch>"}, 24 h. Only for events whose publisher gave
- *       an {@code eventId}: publishing an event with the same {@code eventId} to the same channel within 24 h is
+ *   <li>{@code P:dedupe:{channel}:<eventId>} — {@code "<seq>:<epoch>"}, for {@code dedupeTtl}
+ *       ({@code GATEWAY_REDIS_DEDUPE_TTL}, 24 h by default). Only for events that carry an {@code eventId}: publishing
+ *       an event with the same {@code eventId} to the same channel within that time is
  *       idempotent (REST publish retries, the durable ingress) and returns the original event (seq and epoch) without
  *       publishing it again. Ids are per channel because seq and epoch are.</li>
  *   <li>pub/sub channel {@code P:ch:{channel}} — payload {@code <epoch>\n<flags>\n<publishMillis>\n<event JSON>};
@@ -92,7 +93,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisEngine implements Engine {
     public static final String DEFAULT_PREFIX = "gateway";
-    static final long DEDUPE_TTL_MILLIS = Duration.ofHours(24).toMillis();
+    /** How long a Redis command may take before the publish (or read) fails. */
+    static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    /** Default of {@code GATEWAY_REDIS_DEDUPE_TTL}. */
+    public static final Duration DEFAULT_DEDUPE_TTL = Duration.ofHours(24);
     static final long MIN_META_TTL_MILLIS = Duration.ofHours(24).toMillis();
     private static final long TOUCH_INTERVAL_MILLIS = Duration.ofHours(1).toMillis();
     private static final int SUBSCRIBE_BATCH = 500;
@@ -211,6 +215,7 @@ public final class RedisEngine implements Engine {
     private final String nodeId;
     private final Namespaces namespaces;
     private final LongSupplier clock;
+    private final long dedupeTtlMillis;
     private final Duration commandTimeout;
     private final String channelPrefix;
     private final RedisClient client;
@@ -242,11 +247,25 @@ public final class RedisEngine implements Engine {
      * @param nodeId this node's id (the connections' client name)
      */
     public RedisEngine(String redisUrl, String prefix, String nodeId, Namespaces namespaces) {
-        this(redisUrl, prefix, nodeId, namespaces, System::currentTimeMillis, Duration.ofSeconds(2));
+        this(redisUrl, prefix, nodeId, namespaces, System::currentTimeMillis, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DEDUPE_TTL);
     }
 
     public RedisEngine(String redisUrl, String prefix, String nodeId, Namespaces namespaces, LongSupplier clockMillis,
                        Duration commandTimeout) {
+        this(redisUrl, prefix, nodeId, namespaces, clockMillis, commandTimeout, DEFAULT_DEDUPE_TTL);
+    }
+
+    /** A node's engine: system clock, default command timeout, the configured dedupe window. */
+    public static RedisEngine of(String redisUrl, String prefix, String nodeId, Namespaces namespaces,
+                                 Duration dedupeTtl) {
+        return new RedisEngine(redisUrl, prefix, nodeId, namespaces, System::currentTimeMillis,
+                DEFAULT_COMMAND_TIMEOUT, dedupeTtl);
+    }
+
+    /** @param dedupeTtl how long a published {@code eventId} is remembered per channel (GATEWAY_REDIS_DEDUPE_TTL) */
+    public RedisEngine(String redisUrl, String prefix, String nodeId, Namespaces namespaces, LongSupplier clockMillis,
+                       Duration commandTimeout, Duration dedupeTtl) {
+        this.dedupeTtlMillis = dedupeTtl.toMillis();
         this.prefix = prefix == null || prefix.isEmpty() ? DEFAULT_PREFIX : prefix;
         this.nodeId = nodeId;
         this.namespaces = namespaces;
@@ -440,7 +459,7 @@ public final class RedisEngine implements Engine {
         try {
             reply = PUBLISH.run(c.async(), keys, json, ascii(RedisSupport.newEpoch()), ascii(now), ascii(historySize),
                     ascii(Math.max(1, settings.historyTtl().toMillis())), ascii(metaTtlMillis(settings)),
-                    ascii(pubsubChannel(channel)), ascii(flags), ascii(DEDUPE_TTL_MILLIS));
+                    ascii(pubsubChannel(channel)), ascii(flags), ascii(dedupeTtlMillis));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(unavailable(e));
         }

@@ -55,6 +55,7 @@ class ClusterIT {
                     "GATEWAY_DB_URL", db.url(),
                     "GATEWAY_DB_USER", FreshDatabase.USER,
                     "GATEWAY_OUTBOX_POLL_INTERVAL", "200ms",
+                    "GATEWAY_REDIS_DEDUPE_TTL", "1h",
                     // The resume's second look at the pending store comes one ACK timeout after the resume.
                     "GATEWAY_ACK_TIMEOUT", "1s")));
         }
@@ -203,6 +204,12 @@ class ClusterIT {
             sequencedByNode.put(node.server().config().nodeId(), engine.publishedCount());
         }
         assertEquals(0, duplicates, "no publish had to be de-duplicated by eventId");
+        List<String> dedupeKeys = redis.keys(prefix, "dedupe:*");
+        assertTrue(dedupeKeys.size() >= 2 * PER_PATH, "ingress and outbox events carry eventIds: " + dedupeKeys.size());
+        for (String key : dedupeKeys) {
+            long ttl = redis.sync().pttl(key);
+            assertTrue(ttl > 0 && ttl <= 3_600_000, key + ": PTTL " + ttl + " ms, GATEWAY_REDIS_DEDUPE_TTL is 1h");
+        }
         assertTrue(client.closeCodes().isEmpty(), "the client stayed connected: " + client.log);
         System.out.println("ClusterIT: PUBLISH claims by node " + claimsByNode + "; events sequenced by node "
                 + sequencedByNode);

@@ -104,6 +104,7 @@ class ConfigLoaderTest {
                     () -> assertNull(c.redisUrl()),
                     () -> assertEquals("gateway", c.redisPrefix()),
                     () -> assertEquals(Duration.ofSeconds(1), c.outboxPollInterval()),
+                    () -> assertEquals(Duration.ofHours(24), c.redisDedupeTtl()),
                     () -> assertTrue(c.developmentMode()),
                     () -> assertEquals(List.of(), c.unknownKeys()),
                     () -> assertNull(c.configFile()));
@@ -411,6 +412,9 @@ class ConfigLoaderTest {
                 "GATEWAY_REDIS_PREFIX, 01234567890123456789012345678901234567890123456789012345678901234",
                 "GATEWAY_OUTBOX_POLL_INTERVAL, 9ms",
                 "GATEWAY_OUTBOX_POLL_INTERVAL, 11m",
+                "GATEWAY_REDIS_DEDUPE_TTL, 999ms",
+                "GATEWAY_REDIS_DEDUPE_TTL, 8d",
+                "GATEWAY_REDIS_DEDUPE_TTL, 1x",
         })
         void outOfRangeOrMalformedValuesNameKeyExpectedFormAndValue(String key, String value) {
             ConfigException e = refused(env(key, value));
@@ -707,8 +711,10 @@ class ConfigLoaderTest {
         void valuesAreApplied() {
             GatewayConfig c = ConfigLoader.fromMap(env(
                     "GATEWAY_NODE_ID", "gw-eu_1.a", "GATEWAY_REDIS_URL", "rediss://:pw@redis.example.com:6380/2",
-                    "GATEWAY_REDIS_PREFIX", "tenant-a:gw.1", "GATEWAY_OUTBOX_POLL_INTERVAL", "250ms"));
+                    "GATEWAY_REDIS_PREFIX", "tenant-a:gw.1", "GATEWAY_OUTBOX_POLL_INTERVAL", "250ms",
+                    "GATEWAY_REDIS_DEDUPE_TTL", "2h"));
             assertEquals("gw-eu_1.a", c.nodeId());
+            assertEquals(Duration.ofHours(2), c.redisDedupeTtl());
             assertEquals("rediss://:pw@redis.example.com:6380/2", c.redisUrl());
             assertEquals("tenant-a:gw.1", c.redisPrefix());
             assertEquals(Duration.ofMillis(250), c.outboxPollInterval());
@@ -719,13 +725,15 @@ class ConfigLoaderTest {
         void rangeBoundariesAreAccepted() {
             String sixtyFour = "a".repeat(64);
             GatewayConfig c = ConfigLoader.fromMap(env("GATEWAY_NODE_ID", sixtyFour, "GATEWAY_REDIS_PREFIX", sixtyFour,
-                    "GATEWAY_OUTBOX_POLL_INTERVAL", "10ms"));
+                    "GATEWAY_OUTBOX_POLL_INTERVAL", "10ms", "GATEWAY_REDIS_DEDUPE_TTL", "1s"));
             assertEquals(sixtyFour, c.nodeId());
+            assertEquals(Duration.ofSeconds(1), c.redisDedupeTtl());
             assertEquals(sixtyFour, c.redisPrefix());
             assertEquals(Duration.ofMillis(10), c.outboxPollInterval());
             GatewayConfig one = ConfigLoader.fromMap(env("GATEWAY_NODE_ID", "1", "GATEWAY_REDIS_PREFIX", ":",
-                    "GATEWAY_OUTBOX_POLL_INTERVAL", "10m"));
+                    "GATEWAY_OUTBOX_POLL_INTERVAL", "10m", "GATEWAY_REDIS_DEDUPE_TTL", "7d"));
             assertEquals("1", one.nodeId());
+            assertEquals(Duration.ofDays(7), one.redisDedupeTtl());
             assertEquals(":", one.redisPrefix());
             assertEquals(Duration.ofMinutes(10), one.outboxPollInterval());
         }

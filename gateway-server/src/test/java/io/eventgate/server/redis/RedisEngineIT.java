@@ -291,6 +291,22 @@ class RedisEngineIT {
     }
 
     @Test
+    void theDedupeKeyLivesForTheConfiguredWindow() {
+        String prefix = shared.prefix();
+        RedisEngine engine = shared.start(new RedisEngine(SHARED_URL, prefix, "a", namespaces(),
+                System::currentTimeMillis, Duration.ofSeconds(2), Duration.ofSeconds(90)), new Recorder());
+        String channel = "public:window";
+        engine.publish(channel, json("{\"type\":\"order\",\"eventId\":\"w-1\"}"), PublishOptions.DEFAULT).join();
+        long ttl = shared.sync().pttl(engine.dedupeKey(channel, "w-1"));
+        assertTrue(ttl > 80_000 && ttl <= 90_000, "PTTL " + ttl + " ms, configured 90 s");
+        RedisEngine defaults = engine(prefix, "b", new Recorder());
+        defaults.publish(channel, json("{\"type\":\"order\",\"eventId\":\"w-2\"}"), PublishOptions.DEFAULT).join();
+        long defaultTtl = shared.sync().pttl(defaults.dedupeKey(channel, "w-2"));
+        assertTrue(defaultTtl > RedisEngine.DEFAULT_DEDUPE_TTL.toMillis() - 10_000
+                && defaultTtl <= RedisEngine.DEFAULT_DEDUPE_TTL.toMillis(), "PTTL " + defaultTtl + " ms, default 24 h");
+    }
+
+    @Test
     void onlyChannelsWithLocalInterestAreSubscribed() {
         String prefix = shared.prefix();
         Recorder listener = new Recorder();
