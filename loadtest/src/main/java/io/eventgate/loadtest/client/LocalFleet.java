@@ -439,6 +439,20 @@ public final class LocalFleet implements Fleet {
         return out;
     }
 
+    /** The counters so far (resume outcomes, acks; see ThreadStats.counters), summed over the loops, taken on them. */
+    public java.util.Map<String, Long> counters() throws Exception {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        List<Future<java.util.Map<String, Long>>> futures = new ArrayList<>();
+        for (int i = 0; i < loops.length; i++) {
+            ThreadStats ts = stats[i];
+            futures.add(loops[i].submit(ts::counters));
+        }
+        for (var f : futures) {
+            f.get(30, TimeUnit.SECONDS).forEach((k, v) -> out.merge(k, v, Long::sum));
+        }
+        return out;
+    }
+
     /** Copies of the broadcast spreads so far (consistent: taken on the loops). */
     public java.util.Map<Integer, Spread> spreads() throws Exception {
         java.util.Map<Integer, Spread> out = new java.util.TreeMap<>();
