@@ -313,7 +313,9 @@ public final class ReportWriter {
                 - **Scenarios** (each one command; each writes `loadtest/results/<time>-<scenario>.json`, then \
                 `./scripts/loadtest.sh report`): `smoke`, `idle`, `targeted`, `broadcast` (above); `durable \
                 --start-gateway` (creates a fresh PostgreSQL database with `psql` on 127.0.0.1:5432 as user \
-                `postgres`, dropped at the end); `reconnect-storm --start-gateway`; `cross-node --start-gateway` \
+                `postgres`, dropped at the end); `reconnect-storm --start-gateway` (one unmeasured drop and resume of all \
+                connections first, `--warmup-storms`, so the resume path is JIT-compiled as on a running node); \
+                `cross-node --start-gateway` \
                 (Redis on 127.0.0.1:6379, a fresh `GATEWAY_REDIS_PREFIX`, its keys deleted at the end); \
                 `cluster-capacity --start-gateway` (K nodes with Redis, -Xmx700m, worker processes). Every process a \
                 scenario starts (nodes, workers) is stopped at its end, also on failure or Ctrl-C (shutdown hook).
