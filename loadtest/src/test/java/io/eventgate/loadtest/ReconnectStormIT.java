@@ -7,11 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.eventgate.loadtest.scenario.Outcome;
 import io.eventgate.loadtest.scenario.ReconnectStorm;
 import io.eventgate.loadtest.server.ServerProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,27 +26,17 @@ class ReconnectStormIT {
     @Test
     @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
     void aWarmedUpStormResumesEveryConnectionAndLosesNothing(@TempDir Path logs) throws Exception {
-        Path jar = Path.of("..", "gateway-server", "target", "gateway.jar").toAbsolutePath().normalize();
-        assertTrue(Files.isRegularFile(jar), jar + " is missing: build the project first");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        int port = ServerProcess.freePorts(19280, 1);
-        ServerProcess gateway = ServerProcess.start(new ServerProcess.Launch(Target.EVENTGATE, jar, java, "256m",
-                List.of(), "node", null, Map.of(), logs, SECRET, API_KEY), port, 0);
+        ServerProcess gateway = GatewayJar.start(logs, SECRET, API_KEY, 19280, "256m");
         try {
             gateway.awaitReady(Duration.ofSeconds(120));
-            Outcome outcome = ReconnectStorm.run(Options.parse("reconnect-storm", new String[] {
-                    "--url", gateway.baseUrl(),
-                    "--jwt-secret", SECRET,
-                    "--api-key", API_KEY,
-                    "--server-pid", String.valueOf(gateway.pid()),
+            Outcome outcome = ReconnectStorm.run(Options.parse("reconnect-storm",
+                    GatewayJar.against(gateway, SECRET, API_KEY,
                     "--connections", String.valueOf(CONNECTIONS),
                     "--rate", "200",
                     "--warmup", "2s",
                     "--duration", "2s",
                     "--warmup-storms", "1",
-                    "--drain-timeout", "60s",
-                    "--progress-interval", "5s",
-                    "--no-results"}));
+                    "--drain-timeout", "60s")));
             JsonNode r = outcome.result();
             assertEquals(1, r.at("/config/warmupStorms").asInt(), () -> "config: " + r.get("config"));
             assertEquals(CONNECTIONS, r.at("/storm/reconnected").asInt(), () -> "storm: " + r.get("storm"));

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.eventgate.loadtest.scenario.Outcome;
 import io.eventgate.loadtest.scenario.Targeted;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -26,9 +25,8 @@ class RedisPublishIT {
     @ValueSource(strings = {"redis-xadd", "redis-publish"})
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void eventsPublishedThroughTheRedisIngressArriveOnceAndInOrder(String mode) throws Exception {
-        Path jar = Path.of("..", "gateway-server", "target", "gateway.jar").toAbsolutePath().normalize();
-        assertTrue(Files.isRegularFile(jar), jar + " is missing: build the project first");
-        String java = ProcessHandle.current().info().command().orElseThrow();
+        Path jar = GatewayJar.path();
+        String java = GatewayJar.java();
         Outcome outcome = Targeted.run(Options.parse("targeted", new String[] {
                 "--start-gateway",
                 "--gateway-jar", jar.toString(),

@@ -7,11 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.eventgate.loadtest.scenario.Outcome;
 import io.eventgate.loadtest.scenario.Smoke;
 import io.eventgate.loadtest.server.ServerProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,29 +26,17 @@ class SmokeIT {
     @Test
     @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
     void smokeScenarioLosesNothingAgainstARealGateway(@TempDir Path logs) throws Exception {
-        Path jar = Path.of("..", "gateway-server", "target", "gateway.jar").toAbsolutePath().normalize();
-        assertTrue(Files.isRegularFile(jar), jar + " is missing: build the project first (mvn -B -q install"
-                + " -DskipTests at the root)");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        int port = ServerProcess.freePorts(19180, 1);
-        ServerProcess gateway = ServerProcess.start(new ServerProcess.Launch(Target.EVENTGATE, jar, java, "512m",
-                List.of(), "node", null, Map.of(), logs, SECRET, API_KEY), port, 0);
+        ServerProcess gateway = GatewayJar.start(logs, SECRET, API_KEY, 19180, "512m");
         try {
             gateway.awaitReady(Duration.ofSeconds(120));
-            Outcome outcome = Smoke.run(Options.parse("smoke", new String[] {
-                    "--url", gateway.baseUrl(),
-                    "--jwt-secret", SECRET,
-                    "--api-key", API_KEY,
-                    "--server-pid", String.valueOf(gateway.pid()),
+            Outcome outcome = Smoke.run(Options.parse("smoke", GatewayJar.against(gateway, SECRET, API_KEY,
                     "--connections", "2000",
                     "--connect-rate", "1000",
                     "--connect-timeout", "60s",
                     "--duration", "10s",
                     "--rate", "300",
                     "--broadcasts", "5",
-                    "--drain-timeout", "60s",
-                    "--progress-interval", "5s",
-                    "--no-results"}));
+                    "--drain-timeout", "60s")));
             JsonNode r = outcome.result();
             assertEquals(2000, r.at("/connections/opened").asInt(), () -> "connections opened; " + r);
             assertEquals(0, r.at("/connections/failed").asInt(), "connections failed");

@@ -125,42 +125,36 @@ class EventLoopLaneTest {
 
     @Test
     void fanOutLargerThanTheRecipientBudgetIsSlicedAndKeepsOrderPerSession() throws Exception {
-        EmbeddedChannel loopChannel = newChannel();
-        EventLoopLane lane = new EventLoopLane(loopChannel.eventLoop(), 1024, gateway);
-        int n = EventLoopLane.RECIPIENT_BUDGET + 5;
-        List<EmbeddedChannel> sessionChannels = new ArrayList<>();
-        List<FlushCounter> counters = new ArrayList<>();
-        Subscription[] subscribers = new Subscription[n];
-        for (int i = 0; i < n; i++) {
-            EmbeddedChannel ch = newChannel();
-            FlushCounter counter = new FlushCounter();
-            subscribers[i] = subscribedSession(ch, lane, counter, "u" + i);
-            sessionChannels.add(ch);
-            counters.add(counter);
-        }
+        Fanout f = fanout(EventLoopLane.RECIPIENT_BUDGET + 5);
         Event big = event("big");
         Event next = event("next");
-        lane.enqueue(big, subscribers);
+        f.lane().enqueue(big, f.subscribers());
         // Another array (as after a subscription change): not part of big's run, so it waits for big's last slice.
-        lane.enqueue(next, subscribers.clone());
-        loopChannel.runPendingTasks();
-        for (int i = 0; i < n; i++) {
-            List<byte[]> frames = written(sessionChannels.get(i));
+        f.lane().enqueue(next, f.subscribers().clone());
+        f.loop().runPendingTasks();
+        for (int i = 0; i < f.subscribers().length; i++) {
+            List<byte[]> frames = written(f.channels().get(i));
             assertEquals(2, frames.size(), "session " + i);
             assertArrayEquals(expectedFrame(big.json()), frames.get(0), "session " + i + " first");
             assertArrayEquals(expectedFrame(next.json()), frames.get(1), "session " + i + " second");
         }
         // The first session got 'big' in the first slice and 'next' in the second: two flushes. Without slicing
         // both would have left in one drain.
-        assertEquals(2, counters.get(0).flushes);
+        assertEquals(2, f.counters().get(0).flushes);
     }
 
     // ---------------------------------------------------------------- coalescing
 
-    /** {@code n} sessions subscribed to {@link #CHANNEL}, their channels and flush counters filled in. */
-    private Subscription[] sessions(EventLoopLane lane, int n, List<EmbeddedChannel> channelsOut,
-                                    List<FlushCounter> countersOut) throws Exception {
+    /** A lane on its own loop with {@code n} sessions subscribed to {@link #CHANNEL}, their channels and counters. */
+    private record Fanout(EmbeddedChannel loop, EventLoopLane lane, Subscription[] subscribers,
+                          List<EmbeddedChannel> channels, List<FlushCounter> counters) {}
+
+    private Fanout fanout(int n) throws Exception {
+        EmbeddedChannel loop = newChannel();
+        EventLoopLane lane = new EventLoopLane(loop.eventLoop(), 1024, gateway);
         Subscription[] subscribers = new Subscription[n];
+        List<EmbeddedChannel> channelsOut = new ArrayList<>();
+        List<FlushCounter> countersOut = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             EmbeddedChannel ch = newChannel();
             FlushCounter counter = new FlushCounter();
@@ -168,78 +162,60 @@ class EventLoopLaneTest {
             channelsOut.add(ch);
             countersOut.add(counter);
         }
-        return subscribers;
+        return new Fanout(loop, lane, subscribers, channelsOut, countersOut);
     }
 
     @Test
     void eventsQueuedForOneSubscriberSetLeaveInOneFlushPerRecipientAcrossSlices() throws Exception {
-        EmbeddedChannel loopChannel = newChannel();
-        EventLoopLane lane = new EventLoopLane(loopChannel.eventLoop(), 1024, gateway);
-        int n = EventLoopLane.RECIPIENT_BUDGET + 5;
-        List<EmbeddedChannel> sessionChannels = new ArrayList<>();
-        List<FlushCounter> counters = new ArrayList<>();
-        Subscription[] subscribers = sessions(lane, n, sessionChannels, counters);
+        Fanout f = fanout(EventLoopLane.RECIPIENT_BUDGET + 5);
         List<Event> events = List.of(event("a"), event("b"), event("c"));
         for (Event e : events) {
-            lane.enqueue(e, subscribers);
+            f.lane().enqueue(e, f.subscribers());
         }
-        loopChannel.runPendingTasks();
-        for (int i = 0; i < n; i++) {
-            List<byte[]> frames = written(sessionChannels.get(i));
-            assertEquals(3, frames.size(), "session " + i);
-            for (int k = 0; k < 3; k++) {
-                assertArrayEquals(expectedFrame(events.get(k).json()), frames.get(k), "session " + i + " frame " + k);
-            }
+        f.loop().runPendingTasks();
+        for (int i = 0; i < f.subscribers().length; i++) {
+            assertFrames(events, f.channels().get(i), "session " + i);
             // Without runs, the first sessions would get a, b and c in three slices: three flushes.
-            assertEquals(1, counters.get(i).flushes, "session " + i + ": one send for the three queued events");
+            assertEquals(1, f.counters().get(i).flushes, "session " + i + ": one send for the three queued events");
         }
     }
 
     @Test
     void aRunNeverOvertakesAnEventQueuedForAnotherSubscriberSet() throws Exception {
-        EmbeddedChannel channel = newChannel();
-        EventLoopLane lane = new EventLoopLane(channel.eventLoop(), 1024, gateway);
-        FlushCounter counter = new FlushCounter();
-        Subscription subscription = subscribedSession(channel, lane, counter, "dora");
-        Subscription[] channelSet = {subscription};
-        Subscription[] otherSet = {subscription};
-        Event first = event("first");
-        Event middle = event("middle");
-        Event last = event("last");
-        lane.enqueue(first, channelSet);
-        lane.enqueue(middle, otherSet);
-        lane.enqueue(last, channelSet);
-        channel.runPendingTasks();
+        Fanout f = fanout(1);
+        Subscription[] otherSet = f.subscribers().clone();
+        List<Event> events = List.of(event("first"), event("middle"), event("last"));
+        f.lane().enqueue(events.get(0), f.subscribers());
+        f.lane().enqueue(events.get(1), otherSet);
+        f.lane().enqueue(events.get(2), f.subscribers());
+        f.loop().runPendingTasks();
 
+        assertFrames(events, f.channels().get(0), "queue order, not grouped by subscriber set");
+        assertEquals(1, f.counters().get(0).flushes);
+    }
+
+    /** {@code channel} was written exactly the frames of {@code events}, in that order. */
+    private static void assertFrames(List<Event> events, EmbeddedChannel channel, String what) {
         List<byte[]> frames = written(channel);
-        assertEquals(3, frames.size());
-        assertArrayEquals(expectedFrame(first.json()), frames.get(0));
-        assertArrayEquals(expectedFrame(middle.json()), frames.get(1), "queue order, not grouped by subscriber set");
-        assertArrayEquals(expectedFrame(last.json()), frames.get(2));
-        assertEquals(1, counter.flushes);
+        assertEquals(events.size(), frames.size(), what);
+        for (int k = 0; k < events.size(); k++) {
+            assertArrayEquals(expectedFrame(events.get(k).json()), frames.get(k), what + ", frame " + k);
+        }
     }
 
     @Test
     void moreQueuedEventsThanOneRunHoldAreDeliveredInOrder() throws Exception {
-        EmbeddedChannel loopChannel = newChannel();
-        EventLoopLane lane = new EventLoopLane(loopChannel.eventLoop(), 1024, gateway);
-        List<EmbeddedChannel> sessionChannels = new ArrayList<>();
-        List<FlushCounter> counters = new ArrayList<>();
-        Subscription[] subscribers = sessions(lane, 3, sessionChannels, counters);
+        Fanout f = fanout(3);
         List<Event> events = new ArrayList<>();
         for (int k = 0; k < EventLoopLane.MAX_RUN * 2 + 3; k++) {
             Event e = event("e" + k);
             events.add(e);
-            lane.enqueue(e, subscribers);
+            f.lane().enqueue(e, f.subscribers());
         }
-        loopChannel.runPendingTasks();
-        for (int i = 0; i < subscribers.length; i++) {
-            List<byte[]> frames = written(sessionChannels.get(i));
-            assertEquals(events.size(), frames.size(), "session " + i);
-            for (int k = 0; k < events.size(); k++) {
-                assertArrayEquals(expectedFrame(events.get(k).json()), frames.get(k), "session " + i + " frame " + k);
-            }
-            assertEquals(1, counters.get(i).flushes, "three runs in one drain task, one flush");
+        f.loop().runPendingTasks();
+        for (int i = 0; i < f.subscribers().length; i++) {
+            assertFrames(events, f.channels().get(i), "session " + i);
+            assertEquals(1, f.counters().get(i).flushes, "three runs in one drain task, one flush");
         }
     }
 
