@@ -29,11 +29,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Pending (unacknowledged) owner-channel events in PostgreSQL ({@code websocket_pending_events}).
  *
- * <p>{@link #append} and {@link #acked} go through one {@link BatchWriter}: appends are
- * {@code INSERT ... ON CONFLICT DO NOTHING}; acks are upserts that set {@code acked_at}, so an ack that reaches
+ * <p>{@link #append} and {@link #acked} go through one {@link BatchWriter}: appends are inserts that leave an
+ * existing row as it is; acks are upserts that set {@code acked_at}, so an ack that reaches
  * the database before its event's insert still wins (the late insert does nothing). An ack that arrives while its
  * event's insert is still queued on this node is folded into it: one insert of an acknowledged row without payload
- * instead of an insert and an update. The append future completes
+ * instead of an insert and an update (if an earlier batch inserted the same event, the folded insert acknowledges
+ * that row). The append future completes
  * after the commit, or at once while the database is unreachable (degraded: held in the bounded buffer, see
  * {@link BatchWriter}); it fails with {@link io.eventgate.core.engine.EngineUnavailableException} when the buffer
  * is full.
@@ -56,10 +57,16 @@ public final class PgPendingStore extends PgStore implements PendingStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgPendingStore.class);
 
-    /** Parameter 7 (payload) is NULL and 11 (acked_at) set when the ack came while the insert was still queued. */
+    /**
+     * Parameter 7 (payload) is NULL and 11 (acked_at) set when the ack came while the insert was still queued. On a
+     * conflict nothing changes, except that such an acknowledged insert acknowledges an unacknowledged row (the same
+     * event inserted earlier by another batch), as the ack's own upsert would have.
+     */
     static final String INSERT_EVENT = "INSERT INTO websocket_pending_events (user_id, event_id, channel, seq, epoch, "
             + "event_type, payload, critical, published_at, expires_at, acked_at) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, event_id) DO NOTHING";
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, event_id) DO UPDATE "
+            + "SET acked_at = EXCLUDED.acked_at "
+            + "WHERE websocket_pending_events.acked_at IS NULL AND EXCLUDED.acked_at IS NOT NULL";
     static final String UPSERT_ACK = "INSERT INTO websocket_pending_events (user_id, event_id, acked_at, expires_at) "
             + "VALUES (?, ?, ?, ?) ON CONFLICT (user_id, event_id) DO UPDATE "
             + "SET acked_at = COALESCE(websocket_pending_events.acked_at, EXCLUDED.acked_at)";
@@ -346,11 +353,17 @@ public final class PgPendingStore extends PgStore implements PendingStore {
         public int write(Connection c, List<Op> ops) throws SQLException {
             // Canonical key order, so concurrent batches (other nodes) lock rows in the same order.
             Map<String, Append> appends = new HashMap<>();
+            // Ack times folded into queued inserts, per key: kept when a duplicate insert of the key is the one written.
+            Map<String, Long> foldedAcks = new HashMap<>();
             Map<String, Ack> acks = new HashMap<>();
             for (Op op : ops) {
                 String key = op.userId() + '\u0000' + op.eventId();
                 if (op instanceof Append a) {
                     appends.putIfAbsent(key, a);
+                    Long ackedAt = a.claimForWrite();
+                    if (ackedAt != null) {
+                        foldedAcks.merge(key, ackedAt, Math::min);
+                    }
                 } else if (op instanceof Ack a) {
                     acks.merge(key, a, (x, y) -> x.atMillis() <= y.atMillis() ? x : y);
                 }
@@ -362,7 +375,7 @@ public final class PgPendingStore extends PgStore implements PendingStore {
                 try (PreparedStatement ps = c.prepareStatement(INSERT_EVENT)) {
                     for (Append a : sorted) {
                         Event e = a.event();
-                        Long ackedAt = a.claimForWrite();
+                        Long ackedAt = foldedAcks.get(a.userId() + '\u0000' + a.eventId());
                         ps.setString(1, a.userId());
                         ps.setString(2, e.eventId());
                         ps.setString(3, e.channel());

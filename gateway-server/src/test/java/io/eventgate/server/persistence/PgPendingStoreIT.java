@@ -243,6 +243,43 @@ class PgPendingStoreIT {
     }
 
     @Test
+    void aFoldedAckAcknowledgesTheRowAnEarlierInsertOfTheSameEventWrote() throws Exception {
+        String user = user();
+        long now = System.currentTimeMillis();
+        int n = 3_000;
+        List<Event> events = new ArrayList<>(n);
+        List<String> ids = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            events.add(event("user:" + user, i, "EV-r" + i, false, now));
+            ids.add("EV-r" + i);
+        }
+        List<CompletableFuture<Void>> first = new ArrayList<>(n);
+        for (Event e : events) {
+            first.add(store.append(user, e));
+        }
+        CompletableFuture.allOf(first.toArray(CompletableFuture[]::new)).get();
+        // The same events again (a retried publish), acknowledged while most of these inserts are still queued.
+        long rowsBefore = store.writerStats().rowsWritten();
+        List<CompletableFuture<Void>> again = new ArrayList<>(n);
+        for (Event e : events) {
+            again.add(store.append(user, e));
+        }
+        store.acked(user, ids, now + 9);
+        CompletableFuture.allOf(again.toArray(CompletableFuture[]::new)).get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> store.writer().queued() == 0);
+
+        long folded = 2L * n - (store.writerStats().rowsWritten() - rowsBefore);
+        assertTrue(folded > 0, "some acks found a queued insert");
+        assertEquals(n, testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ? "
+                + "AND acked_at = ?", user, SqlTimes.of(now + 9)), "every row acknowledged, folded or not");
+        assertEquals(n, testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ? "
+                + "AND payload IS NOT NULL", user), "the rows written first keep their payload");
+        try (PgPendingStore other = otherNode()) {
+            assertEquals(List.of(), other.pending(user, now).get());
+        }
+    }
+
+    @Test
     void aRejectedOperationFailsAloneAndTheRestOfItsBatchIsWritten() throws Exception {
         String user = user();
         long now = System.currentTimeMillis();
