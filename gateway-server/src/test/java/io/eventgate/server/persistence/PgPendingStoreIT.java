@@ -209,21 +209,41 @@ class PgPendingStoreIT {
         assertEquals(n, pending.get(n - 1).seq());
     }
 
+    /** {@code n} events of the user's channel, eventIds {@code <idPrefix>1 ... <idPrefix>n}, seq 1 ... n. */
+    private static List<Event> userEvents(String user, String idPrefix, int n, long now) {
+        List<Event> events = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            events.add(event("user:" + user, i, idPrefix + i, false, now));
+        }
+        return events;
+    }
+
+    /** Appends {@code events}, then acks them all at once (most inserts still queued); returns the appends. */
+    private CompletableFuture<Void> appendThenAckAtOnce(String user, List<Event> events, long ackedAt) {
+        List<CompletableFuture<Void>> futures = new ArrayList<>(events.size());
+        for (Event e : events) {
+            futures.add(store.append(user, e));
+        }
+        store.acked(user, ids(events), ackedAt);
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new));
+    }
+
+    /** Nothing of the user is pending, on this node nor read from the database by another. */
+    private void assertNothingPending(String user, long now) throws Exception {
+        assertEquals(List.of(), store.pending(user, now).get());
+        try (PgPendingStore other = otherNode()) {
+            assertEquals(List.of(), other.pending(user, now).get());
+        }
+    }
+
     @Test
     void anAckOfAnEventWhoseInsertIsStillQueuedIsWrittenWithTheInsert() throws Exception {
         String user = user();
         long now = System.currentTimeMillis();
         long rowsBefore = store.writerStats().rowsWritten();
         int n = 3_000;
-        List<CompletableFuture<Void>> futures = new ArrayList<>(n);
-        List<String> ids = new ArrayList<>(n);
-        for (int i = 1; i <= n; i++) {
-            futures.add(store.append(user, event("user:" + user, i, "EV-q" + i, false, now)));
-            ids.add("EV-q" + i);
-        }
-        // At once, as a client acking what it received: most inserts are still queued behind the writer's batches.
-        store.acked(user, ids, now + 7);
-        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get();
+        // As a client acking what it received: most inserts are still queued behind the writer's batches.
+        appendThenAckAtOnce(user, userEvents(user, "EV-q", n, now), now + 7).get();
         await().atMost(Duration.ofSeconds(30)).until(() -> store.writer().queued() == 0
                 && testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ? "
                 + "AND acked_at IS NULL", user) == 0);
@@ -236,10 +256,7 @@ class PgPendingStoreIT {
         assertTrue(folded > 0, "some acks found their insert queued: " + rowOperations + " row operations");
         assertEquals(folded, testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ? "
                 + "AND payload IS NULL", user), "a folded ack inserts the row acknowledged, without its payload");
-        assertEquals(List.of(), store.pending(user, now).get());
-        try (PgPendingStore other = otherNode()) {
-            assertEquals(List.of(), other.pending(user, now).get());
-        }
+        assertNothingPending(user, now);
     }
 
     @Test
@@ -247,12 +264,7 @@ class PgPendingStoreIT {
         String user = user();
         long now = System.currentTimeMillis();
         int n = 3_000;
-        List<Event> events = new ArrayList<>(n);
-        List<String> ids = new ArrayList<>(n);
-        for (int i = 1; i <= n; i++) {
-            events.add(event("user:" + user, i, "EV-r" + i, false, now));
-            ids.add("EV-r" + i);
-        }
+        List<Event> events = userEvents(user, "EV-r", n, now);
         List<CompletableFuture<Void>> first = new ArrayList<>(n);
         for (Event e : events) {
             first.add(store.append(user, e));
@@ -260,12 +272,7 @@ class PgPendingStoreIT {
         CompletableFuture.allOf(first.toArray(CompletableFuture[]::new)).get();
         // The same events again (a retried publish), acknowledged while most of these inserts are still queued.
         long rowsBefore = store.writerStats().rowsWritten();
-        List<CompletableFuture<Void>> again = new ArrayList<>(n);
-        for (Event e : events) {
-            again.add(store.append(user, e));
-        }
-        store.acked(user, ids, now + 9);
-        CompletableFuture.allOf(again.toArray(CompletableFuture[]::new)).get();
+        appendThenAckAtOnce(user, events, now + 9).get();
         await().atMost(Duration.ofSeconds(30)).until(() -> store.writer().queued() == 0);
 
         long folded = 2L * n - (store.writerStats().rowsWritten() - rowsBefore);
@@ -274,9 +281,7 @@ class PgPendingStoreIT {
                 + "AND acked_at = ?", user, SqlTimes.of(now + 9)), "every row acknowledged, folded or not");
         assertEquals(n, testDb.count("SELECT count(*) FROM websocket_pending_events WHERE user_id = ? "
                 + "AND payload IS NOT NULL", user), "the rows written first keep their payload");
-        try (PgPendingStore other = otherNode()) {
-            assertEquals(List.of(), other.pending(user, now).get());
-        }
+        assertNothingPending(user, now);
     }
 
     @Test
