@@ -150,8 +150,9 @@ public final class Gateway implements AutoCloseable {
         connection.putSubscription(userSub);
         hub.put(userSub);
         initPositions(connection, List.of(userSub.channel()));
-        connection.transport().sendControl(ServerMessages.connected(connection.id(), connection.userId(),
-                connection.sessionId(), settings.heartbeatInterval().toSeconds(), clock.getAsLong(), null, null, null));
+        connection.transport().sendConnected(connection.sessionId(), ServerMessages.connected(connection.id(),
+                connection.userId(), connection.sessionId(), settings.heartbeatInterval().toSeconds(),
+                clock.getAsLong(), null, null, null));
         saveSession(connection);
     }
 
@@ -210,7 +211,8 @@ public final class Gateway implements AutoCloseable {
             connection.transport().close(CloseCode.TOKEN_EXPIRED, null);
             return;
         }
-        if (nowMillis - connection.lastActivityMillis() > idleTimeoutMillis) {
+        if (nowMillis - connection.lastActivityMillis() > idleTimeoutMillis
+                && connection.transport().idleTimeoutApplies()) {
             stats.staleCloses.increment();
             connection.transport().close(CloseCode.STALE, null);
             return;

@@ -247,9 +247,9 @@ final class Recovery {
             states.add(Gateway.state(s, page == null ? -1 : page.currentSeq(), page == null ? null : page.epoch(),
                     null));
         }
-        connection.transport().sendControl(ServerMessages.connected(connection.id(), connection.userId(),
-                connection.sessionId(), gateway.settings().heartbeatInterval().toSeconds(), now, resumed, recovered,
-                states));
+        connection.transport().sendConnected(connection.sessionId(), ServerMessages.connected(connection.id(),
+                connection.userId(), connection.sessionId(), gateway.settings().heartbeatInterval().toSeconds(), now,
+                resumed, recovered, states));
         Set<String> sent = new HashSet<>();
         // Pending (unacknowledged) first, then the missed events, each channel in seq order.
         List<Event> pendingSubscribed = new ArrayList<>();

@@ -126,6 +126,18 @@ public final class ServerMessages {
         return bytes(node);
     }
 
+    /**
+     * The last message of a Server-Sent Events stream: the close code and reason a WebSocket would have received in
+     * its close frame (a stream has no close frame).
+     */
+    public static byte[] close(int code, String reason) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("type", "close");
+        node.put("code", code);
+        node.put("reason", reason);
+        return bytes(node);
+    }
+
     /** HTTP error body {@code {"error":CODE,"message":...}}. */
     public static byte[] httpError(ErrorCode code, String message) {
         ObjectNode node = Json.MAPPER.createObjectNode();

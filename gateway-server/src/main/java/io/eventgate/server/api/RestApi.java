@@ -20,13 +20,10 @@ import io.eventgate.protocol.ServerMessages;
 import io.eventgate.server.transport.HttpResponses;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -138,13 +135,7 @@ public final class RestApi {
         if (method.equals(expected)) {
             return true;
         }
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.METHOD_NOT_ALLOWED, io.netty.buffer.Unpooled.wrappedBuffer(
-                        ServerMessages.httpError(ErrorCode.METHOD_NOT_ALLOWED, "use " + expected.name())));
-        response.headers().set(HttpHeaderNames.ALLOW, expected.name())
-                .set(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
-        HttpResponses.send(ctx, keepAlive, response);
+        HttpResponses.methodNotAllowed(ctx, keepAlive, expected.name(), "use " + expected.name());
         return false;
     }
 

@@ -38,15 +38,15 @@ public final class EventLoopLane implements Lane {
     private final Queue<Batch> queue;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
-    private final ArrayList<WebSocketSession> dirty = new ArrayList<>();
-    private final ArrayList<WebSocketSession> sessions = new ArrayList<>();
+    private final ArrayList<ClientSession> dirty = new ArrayList<>();
+    private final ArrayList<ClientSession> sessions = new ArrayList<>();
     /**
      * The run being delivered across drain tasks: consecutive queued batches with the same subscriber array (the
      * hub's copy-on-write snapshot of one channel on this lane), their shared frames (owned by the lane, encoded on
      * first use), the next recipient, and the first queued batch that did not belong to the run.
      */
     private final Batch[] run = new Batch[MAX_RUN];
-    private final ByteBuf[] runFrames = new ByteBuf[MAX_RUN];
+    private final ByteBuf[][] runFrames = new ByteBuf[ClientSession.FRAME_FORMS][MAX_RUN];
     private int runSize;
     private int cursor;
     private long runNow;
@@ -152,9 +152,11 @@ public final class EventLoopLane implements Lane {
     private void finishRun() {
         for (int r = 0; r < runSize; r++) {
             run[r] = null;
-            if (runFrames[r] != null) {
-                runFrames[r].release();
-                runFrames[r] = null;
+            for (ByteBuf[] frames : runFrames) {
+                if (frames[r] != null) {
+                    frames[r].release();
+                    frames[r] = null;
+                }
             }
         }
         runSize = 0;
@@ -162,22 +164,25 @@ public final class EventLoopLane implements Lane {
 
     /**
      * Writes the run's events, in order, to the admitted subscribers in {@code [from, to)}; each frame is encoded
-     * once per run. A connection that got at least one frame is flushed once at the end of the drain task.
+     * once per run and frame form (WebSocket, SSE), on first use. A connection that got at least one frame is flushed
+     * once at the end of the drain task.
      */
     private void deliver(Subscription[] subscribers, int from, int to) {
         for (int i = from; i < to; i++) {
             Connection connection = subscribers[i].connection();
-            WebSocketSession session = (WebSocketSession) connection.transport();
+            ClientSession session = (ClientSession) connection.transport();
+            ByteBuf[] frames = runFrames[session.frameForm()];
+            int overhead = session.frameOverhead();
             boolean wrote = false;
             for (int r = 0; r < runSize; r++) {
                 Event event = run[r].event;
-                if (!session.hasRoomFor(event.json().length + WebSocketFrames.MAX_HEADER_BYTES)
+                if (!session.hasRoomFor(event.json().length + overhead)
                         || !gateway.admit(connection, event, runNow)) {
                     continue;
                 }
-                ByteBuf frame = runFrames[r];
+                ByteBuf frame = frames[r];
                 if (frame == null) {
-                    frame = runFrames[r] = WebSocketFrames.text(session.alloc(), event.json());
+                    frame = frames[r] = Frames.encode(session.frameForm(), session.alloc(), event.json());
                 }
                 wrote |= session.writeShared(frame);
             }
@@ -188,18 +193,18 @@ public final class EventLoopLane implements Lane {
     }
 
     /** Loop thread. */
-    void register(WebSocketSession session) {
+    void register(ClientSession session) {
         session.laneIndex(sessions.size());
         sessions.add(session);
     }
 
     /** Loop thread. Swap-remove keeps it O(1). */
-    void unregister(WebSocketSession session) {
+    void unregister(ClientSession session) {
         int index = session.laneIndex();
         if (index < 0 || index >= sessions.size() || sessions.get(index) != session) {
             return;
         }
-        WebSocketSession last = sessions.remove(sessions.size() - 1);
+        ClientSession last = sessions.remove(sessions.size() - 1);
         if (last != session) {
             sessions.set(index, last);
             last.laneIndex(index);
@@ -213,7 +218,7 @@ public final class EventLoopLane implements Lane {
             long now = gateway.now();
             for (int i = sessions.size() - 1; i >= 0; i--) {
                 if (i < sessions.size()) {
-                    WebSocketSession session = sessions.get(i);
+                    ClientSession session = sessions.get(i);
                     if (session.connection() != null) {
                         gateway.tick(session.connection(), now);
                     }
@@ -224,7 +229,7 @@ public final class EventLoopLane implements Lane {
 
     /** Loop thread: closes every session of this lane (shutdown). */
     public void closeAll(io.eventgate.protocol.CloseCode code) {
-        for (WebSocketSession session : new ArrayList<>(sessions)) {
+        for (ClientSession session : new ArrayList<>(sessions)) {
             session.close(code, null);
         }
     }

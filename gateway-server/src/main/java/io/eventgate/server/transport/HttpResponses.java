@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -17,8 +18,15 @@ public final class HttpResponses {
     private HttpResponses() {}
 
     public static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body) {
+        json(ctx, keepAlive, status, body, null);
+    }
+
+    /** A JSON response; with {@code corsOrigin} (an allowed {@code Origin}), readable by that origin's pages. */
+    public static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body,
+                            String corsOrigin) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(body));
+        cors(response.headers(), corsOrigin);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
@@ -27,7 +35,38 @@ public final class HttpResponses {
     }
 
     public static void error(ChannelHandlerContext ctx, boolean keepAlive, ErrorCode code, String message) {
-        json(ctx, keepAlive, HttpResponseStatus.valueOf(code.httpStatus()), ServerMessages.httpError(code, message));
+        error(ctx, keepAlive, code, message, null);
+    }
+
+    public static void error(ChannelHandlerContext ctx, boolean keepAlive, ErrorCode code, String message,
+                             String corsOrigin) {
+        json(ctx, keepAlive, HttpResponseStatus.valueOf(code.httpStatus()), ServerMessages.httpError(code, message),
+                corsOrigin);
+    }
+
+    /** Adds {@code Access-Control-Allow-Origin: <origin>} and {@code Vary: Origin} when {@code origin} is not null. */
+    static void cors(HttpHeaders headers, String origin) {
+        if (origin != null) {
+            headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin).set(HttpHeaderNames.VARY,
+                    HttpHeaderNames.ORIGIN);
+        }
+    }
+
+    /** A 405 naming the one accepted method in {@code Allow} (no {@code Cache-Control}, as documented). */
+    public static void methodNotAllowed(ChannelHandlerContext ctx, boolean keepAlive, String allow, String message) {
+        methodNotAllowed(ctx, keepAlive, allow, message, null);
+    }
+
+    public static void methodNotAllowed(ChannelHandlerContext ctx, boolean keepAlive, String allow, String message,
+                                        String corsOrigin) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.METHOD_NOT_ALLOWED,
+                Unpooled.wrappedBuffer(ServerMessages.httpError(ErrorCode.METHOD_NOT_ALLOWED, message)));
+        cors(response.headers(), corsOrigin);
+        response.headers().set(HttpHeaderNames.ALLOW, allow)
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        send(ctx, keepAlive, response);
     }
 
     public static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {

@@ -5,7 +5,8 @@ package io.eventgate.server.transport;
  *
  * <pre>
  * before the upgrade:  http-codec -> http-aggregator -> http-router
- * after the upgrade:   wsdecoder -> wsencoder -> ws-aggregator -> ws-session
+ * after the upgrade:   wsdecoder -> wsencoder -> ws-session
+ * an SSE stream:       sse-session  (the HTTP handlers leave once the response headers are written)
  * </pre>
  * ({@code wsdecoder}/{@code wsencoder} are the names Netty's handshaker gives its codec.)
  */
@@ -14,6 +15,7 @@ public final class PipelineNames {
     public static final String HTTP_AGGREGATOR = "http-aggregator";
     public static final String HTTP_ROUTER = "http-router";
     public static final String WS_SESSION = "ws-session";
+    public static final String SSE_SESSION = "sse-session";
 
     private PipelineNames() {}
 }

@@ -1,24 +1,12 @@
 package io.eventgate.server.transport;
 
 import io.eventgate.core.Gateway;
-import io.eventgate.core.auth.VerifiedToken;
-import io.eventgate.core.engine.Event;
-import io.eventgate.core.hub.Connection;
-import io.eventgate.core.hub.Lane;
-import io.eventgate.core.hub.Transport;
 import io.eventgate.protocol.CloseCode;
-import io.eventgate.protocol.ErrorCode;
-import io.eventgate.protocol.ServerMessages;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -28,32 +16,14 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of an upgraded WebSocket pipeline and the core's {@link Transport} for that connection.
- * Not sharable: one per connection; every method runs on the channel's event loop except {@link #close}.
+ * The last handler of an upgraded WebSocket pipeline and the core's {@link io.eventgate.core.hub.Transport} for that
+ * connection: frames arrive here, messages leave as text frames. Not sharable: one per connection; every method runs
+ * on the channel's event loop except {@link #close}.
  */
-public final class WebSocketSession extends ChannelInboundHandlerAdapter implements Transport {
-    private static final Logger LOG = LoggerFactory.getLogger("eventgate.connections");
-
-    private final Gateway gateway;
-    private final EventLoopLane lane;
-    private final long maxPendingBytes;
+public final class WebSocketSession extends ClientSession {
     private final int maxMessageBytes;
-    private final String userAgent;
-    private final String path;
-    private Channel channel;
-    private Connection connection;
-    private int laneIndex = -1;
-    private boolean dirty;
-    private volatile boolean closing;
-    private volatile boolean closeRequested;
-    private int closeCode = -1;
-    private String closeReason;
-    private String closedBy;
     /** A fragmented message being received (null almost always); see {@link #fragment}. */
     private CompositeByteBuf fragments;
     private boolean fragmentsBinary;
@@ -64,28 +34,8 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
      */
     public WebSocketSession(Gateway gateway, EventLoopLane lane, long maxPendingBytes, int maxMessageBytes,
                             String userAgent, String path) {
-        this.gateway = gateway;
-        this.lane = lane;
-        this.maxPendingBytes = maxPendingBytes;
+        super(gateway, lane, maxPendingBytes, userAgent, path);
         this.maxMessageBytes = maxMessageBytes;
-        this.userAgent = userAgent;
-        this.path = path;
-    }
-
-    /** Called once the 101 response is written: opens the core connection and sends {@code connected}. */
-    void start(ChannelHandlerContext ctx, VerifiedToken token, List<String> initialEvents, String resumeSessionId) {
-        this.channel = ctx.channel();
-        if (!channel.isActive()) {
-            return;
-        }
-        lane.register(this);
-        connection = gateway.open(token, this, initialEvents, resumeSessionId);
-        LOG.info("connect connectionId={} userId={} remote={} path={} resume={} userAgent=\"{}\"", connection.id(),
-                connection.userId(), remoteAddress(), path, resumeSessionId != null, userAgent == null ? "" : userAgent);
-    }
-
-    Connection connection() {
-        return connection;
     }
 
     @Override
@@ -181,15 +131,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseFragments();
-        lane.unregister(this);
-        if (connection != null) {
-            gateway.closed(connection, closeCode < 0 ? 1006 : closeCode);
-            LOG.info("disconnect connectionId={} userId={} remote={} durationMs={} closeCode={} closeReason=\"{}\""
-                            + " closedBy={}", connection.id(), connection.userId(), remoteAddress(),
-                    gateway.now() - connection.connectedAtMillis(), closeCode < 0 ? 1006 : closeCode,
-                    closeReason == null ? "" : closeReason, closedBy == null ? "network" : closedBy);
-        }
-        ctx.fireChannelInactive();
+        super.channelInactive(ctx);
     }
 
     @Override
@@ -216,11 +158,14 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
         ctx.close();
     }
 
-    // ---------------------------------------------------------------- Transport
+    @Override
+    int frameForm() {
+        return WEBSOCKET_FRAMES;
+    }
 
     @Override
-    public Lane lane() {
-        return lane;
+    int frameOverhead() {
+        return WebSocketFrames.MAX_HEADER_BYTES;
     }
 
     @Override
@@ -232,115 +177,7 @@ public final class WebSocketSession extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
-    public void writeEvent(Event event) {
-        if (!hasRoomFor(event.json().length + WebSocketFrames.MAX_HEADER_BYTES)) {
-            return;
-        }
-        ByteBuf frame = WebSocketFrames.text(channel.alloc(), event.json());
-        try {
-            writeShared(frame);
-        } finally {
-            frame.release();
-        }
-    }
-
-    /**
-     * Loop thread. Whether a frame of {@code bytes} fits under the per-connection cap; if not, the connection is closed
-     * as a slow consumer (checked before the event is admitted, so its position does not move past it).
-     */
-    boolean hasRoomFor(int bytes) {
-        ChannelOutboundBuffer out = channel == null ? null : channel.unsafe().outboundBuffer();
-        if (out == null || closing) {
-            return false;
-        }
-        if (out.totalPendingWriteBytes() + bytes > maxPendingBytes) {
-            gateway.stats().slowConsumerCloses.increment();
-            close(CloseCode.SLOW_CONSUMER, "more than " + maxPendingBytes + " bytes queued");
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * Loop thread. Writes a retained duplicate of a shared frame (the caller keeps its reference); the caller has
-     * checked {@link #hasRoomFor}. Returns false when the connection is closing.
-     */
-    boolean writeShared(ByteBuf frame) {
-        if (closing) {
-            return false;
-        }
-        channel.write(frame.retainedDuplicate(), channel.voidPromise());
-        gateway.stats().messagesOut.increment();
-        return true;
-    }
-
-    boolean markDirty() {
-        if (dirty) {
-            return false;
-        }
-        dirty = true;
-        return true;
-    }
-
-    void flushCoalesced() {
-        dirty = false;
-        channel.flush();
-    }
-
-    @Override
-    public void flush() {
-        if (channel != null) {
-            channel.flush();
-        }
-    }
-
-    @Override
-    public void close(CloseCode code, String detail) {
-        if (channel == null) {
-            return;
-        }
-        if (!channel.eventLoop().inEventLoop()) {
-            // Stop admitting events at once (isOpen() turns false), so no later event overtakes the close.
-            closeRequested = true;
-            channel.eventLoop().execute(() -> close(code, detail));
-            return;
-        }
-        if (closing) {
-            return;
-        }
-        closing = true;
-        closeCode = code.code();
-        closeReason = detail == null ? code.reason() : code.reason() + ": " + detail;
-        closedBy = "server";
-        String reason = closeReason.length() > 120 ? closeReason.substring(0, 120) : closeReason;
-        channel.writeAndFlush(new CloseWebSocketFrame(code.code(), reason)).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    @Override
-    public boolean isOpen() {
-        return channel != null && !closing && !closeRequested && channel.isActive();
-    }
-
-    @Override
-    public String remoteAddress() {
-        // From the channel when asked (logs, the connection record): one string fewer per idle connection.
-        return channel == null ? "" : HttpRouter.remote(channel);
-    }
-
-    @Override
-    public String userAgent() {
-        return userAgent;
-    }
-
-    ByteBufAllocator alloc() {
-        return channel.alloc();
-    }
-
-    int laneIndex() {
-        return laneIndex;
-    }
-
-    void laneIndex(int index) {
-        laneIndex = index;
+    void writeClose(int code, String reason) {
+        channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 }

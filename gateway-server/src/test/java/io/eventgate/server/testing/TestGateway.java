@@ -78,6 +78,25 @@ public final class TestGateway implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Opens {@code GET /api/v1/sse?token=<token for sub>} plus {@code query} (which starts with {@code &} or is empty)
+     * and waits for {@code connected}.
+     */
+    public SseClient sse(String sub, String query, String... channelGrants) {
+        SseClient client = SseClient.open(port(), "/api/v1/sse?token=" + token(sub, channelGrants) + query);
+        if (client.status() != 200) {
+            throw new AssertionError("SSE stream answered " + client.status() + ": " + client.errorBody());
+        }
+        client.awaitType("connected");
+        return client;
+    }
+
+    /** {@code POST /api/v1/sse/{connectionId}} with a Bearer token and a client message as the body. */
+    public Response postToStream(String connectionId, String bearerToken, String message) {
+        return send(request("/api/v1/sse/" + connectionId).header("Authorization", "Bearer " + bearerToken)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(message)));
+    }
+
     public Response post(String path, String body) {
         return send(HttpRequest.newBuilder(httpUri(path)).header("X-API-Key", API_KEY)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventgate.core.Gateway;
@@ -76,13 +77,22 @@ class EventLoopLaneTest {
     /** A started session of {@code user} on {@code channel}, subscribed to {@link #CHANNEL}. */
     private Subscription subscribedSession(EmbeddedChannel channel, EventLoopLane lane, FlushCounter counter,
                                            String user) throws Exception {
-        WebSocketSession session = new WebSocketSession(gateway, lane, 1024 * 1024, 64 * 1024, null,
-                "/api/v1/ws");
-        channel.pipeline().addLast("flush-counter", counter).addLast(PipelineNames.WS_SESSION, session);
+        return subscribed(new WebSocketSession(gateway, lane, 1024 * 1024, 64 * 1024, null, "/api/v1/ws"), channel,
+                counter, user);
+    }
+
+    /** Like {@link #subscribedSession}, for a Server-Sent Events stream. */
+    private Subscription subscribedStream(EmbeddedChannel channel, EventLoopLane lane, String user) throws Exception {
+        return subscribed(new SseSession(gateway, lane, 1024 * 1024, null, "/api/v1/sse", List.of()), channel,
+                new FlushCounter(), user);
+    }
+
+    private Subscription subscribed(ClientSession session, EmbeddedChannel channel, FlushCounter counter,
+                                    String user) throws Exception {
+        channel.pipeline().addLast("flush-counter", counter).addLast("session", session);
         String token = new TokenMinter(SECRET, null, null).mint(user, List.of(), Duration.ofMinutes(5));
         session.start(channel.pipeline().context(session), verifier.verify(token), null, null);
-        TextWebSocketFrame connected = assertInstanceOf(TextWebSocketFrame.class, channel.readOutbound());
-        connected.release();
+        io.netty.util.ReferenceCountUtil.release(channel.readOutbound()); // connected
         Subscription subscription = new Subscription(session.connection(), CHANNEL, TypeSelection.of(null),
                 EventFilter.NONE);
         session.connection().putSubscription(subscription);
@@ -268,6 +278,47 @@ class EventLoopLaneTest {
         assertEquals(2, toB.size());
         assertArrayEquals(toA.get(0), toB.get(0), "every recipient gets the same bytes");
         assertArrayEquals(toA.get(1), toB.get(1));
+    }
+
+    @Test
+    void webSocketAndSseRecipientsOfOneEventGetTheirOwnFormEncodedOncePerForm() throws Exception {
+        EmbeddedChannel loopOwner = newChannel();
+        EventLoopLane lane = new EventLoopLane(loopOwner.eventLoop(), 1024, gateway);
+        EmbeddedChannel ws = newChannel();
+        EmbeddedChannel sseA = newChannel();
+        EmbeddedChannel sseB = newChannel();
+        Subscription[] subscribers = {subscribedStream(sseA, lane, "ann"), subscribedSession(ws, lane,
+                new FlushCounter(), "ben"), subscribedStream(sseB, lane, "cid")};
+        Event first = event("one");
+        Event second = event("two");
+
+        lane.enqueue(first, subscribers);
+        lane.enqueue(second, subscribers);
+        loopOwner.runPendingTasks();
+
+        List<ByteBuf> toA = outbound(sseA);
+        List<ByteBuf> toB = outbound(sseB);
+        List<byte[]> toWs = written(ws);
+        assertEquals(List.of(expectedFrame(first.json()), expectedFrame(second.json())).stream()
+                .map(Arrays::toString).toList(), toWs.stream().map(Arrays::toString).toList());
+        for (int i = 0; i < 2; i++) {
+            Event e = i == 0 ? first : second;
+            String expected = "data: " + new String(e.json(), java.nio.charset.StandardCharsets.UTF_8) + "\n\n";
+            assertEquals(expected, toA.get(i).toString(java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(expected, toB.get(i).toString(java.nio.charset.StandardCharsets.UTF_8));
+            assertSame(toA.get(i).unwrap(), toB.get(i).unwrap(), "both streams share one encoded frame");
+        }
+        toA.forEach(ByteBuf::release);
+        toB.forEach(ByteBuf::release);
+    }
+
+    private static List<ByteBuf> outbound(EmbeddedChannel channel) {
+        List<ByteBuf> out = new ArrayList<>();
+        for (Object msg; (msg = channel.readOutbound()) != null; ) {
+            out.add(assertInstanceOf(ByteBuf.class, msg));
+        }
+        assertEquals(2, out.size());
+        return out;
     }
 
     @Test
