@@ -142,6 +142,7 @@ public final class Main {
         out.println("1) In a second terminal, connect as user demo and watch events arrive:");
         out.println("   ./scripts/gateway.sh connect --url " + ws + " --token " + token);
         out.println("   (any WebSocket client works: " + ws + "?token=<token>)");
+        out.println("   or as Server-Sent Events: curl -N '" + http + "/api/v1/sse?token=" + token + "'");
         out.println("2) In a third terminal, publish an event to user demo:");
         out.println("   curl -s -X POST " + http + "/api/v1/publish -H 'X-API-Key: " + config.apiKey() + "' \\");
         out.println("        -H 'Content-Type: application/json' \\");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventgate.server.testing.GatewayProcess;
 import io.eventgate.server.testing.TestGateway;
+import io.eventgate.server.testing.SseClient;
 import io.eventgate.server.testing.WsClient;
 import java.time.Duration;
 import java.util.Map;
@@ -45,6 +46,10 @@ class ProcessLifecycleIT {
             String apiKey = line(log, "API key    : ").trim();
             WsClient client = WsClient.connect(gateway.wsUri("/api/v1/ws"), token);
             assertEquals("demo", client.awaitType("connected").path("userId").asText());
+            String sseLine = line(log, "   or as Server-Sent Events: curl -N ");
+            java.net.URI sseUri = java.net.URI.create(sseLine.substring(1, sseLine.lastIndexOf('\'')));
+            SseClient stream = SseClient.open(sseUri.getPort(), sseUri.getRawPath() + "?" + sseUri.getRawQuery());
+            assertEquals("demo", stream.awaitType("connected").path("userId").asText());
             var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
                     .newBuilder(gateway.httpUri("/api/v1/publish")).header("X-API-Key", apiKey)
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
@@ -52,7 +57,9 @@ class ProcessLifecycleIT {
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode(), response.body());
             assertEquals("hello", client.awaitType("hello").path("type").asText());
+            assertEquals("hello", stream.await(WsClient::isEvent).path("type").asText());
             client.close();
+            stream.close();
         }
     }
 
