@@ -3,7 +3,7 @@
 #
 # Picks a JDK >= 21 and Maven, makes sure PostgreSQL (127.0.0.1:5432, database
 # eventgate_test) and Redis (127.0.0.1:6379) answer - starting them if needed, never
-# stopping them - then runs `mvn -B verify "$@"` from the repo root: unit tests via
+# stopping them - and that Chromium is installed (the browser test), then runs `mvn -B verify "$@"` from the repo root: unit tests via
 # Surefire, *IT via Failsafe. Ends with one line "tests: N passed, N failed, N skipped"
 # and exits with Maven's exit code.
 # EVENTGATE_SKIP_SERVICES=1 skips the service checks (unit tests only, e.g. -DskipITs).
@@ -24,6 +24,10 @@ if [[ ${EVENTGATE_SKIP_SERVICES:-0} != 1 ]]; then
     eg_err "Redis is needed by the integration tests (set EVENTGATE_SKIP_SERVICES=1 to skip this check)"
     exit 1
   fi
+fi
+
+if ! ensure_chromium; then
+  exit 1
 fi
 
 export MAVEN_OPTS=${MAVEN_OPTS:--Xmx1g}

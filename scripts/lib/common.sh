@@ -56,6 +56,18 @@ eg_apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
 }
 
+# Chromium for the browser test (BrowserSseIT): Debian's package, installed when missing.
+# EVENTGATE_CHROMIUM names another binary.
+ensure_chromium() {
+  local chromium=${EVENTGATE_CHROMIUM:-/usr/bin/chromium}
+  [[ -x $chromium ]] && return 0
+  if eg_can_apt_install; then
+    eg_apt_install chromium && [[ -x $chromium ]] && return 0
+  fi
+  eg_err "Chromium ($chromium) is needed by the browser test: apt-get install chromium (as root)"
+  return 1
+}
+
 # eg_wait_for SECONDS CMD...: retry CMD every 0.5 s until it succeeds or time is up.
 eg_wait_for() {
   local seconds=$1 deadline
