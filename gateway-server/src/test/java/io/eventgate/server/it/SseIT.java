@@ -280,6 +280,19 @@ class SseIT {
     }
 
     @Test
+    void gracefulShutdownEndsStreamsWith1001AndAskForAnImmediateReconnect() {
+        TestGateway node = TestGateway.start();
+        SseClient client = node.sse("sse-13", "");
+        node.close();
+        client.await(n -> "close".equals(n.path("type").asText()));
+        SseClient.Message close = client.last();
+        assertEquals(1001, close.json().path("code").asInt());
+        assertEquals("server shutting down, reconnect", close.json().path("reason").asText());
+        assertEquals(0, close.retry());
+        client.awaitEnd();
+    }
+
+    @Test
     void streamsGetPingsAndOutliveTheIdleTimeout() {
         SseClient client = gateway.sse("sse-10", "");
         long start = System.nanoTime();

@@ -41,6 +41,7 @@ public final class SseClient implements AutoCloseable {
     private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
     private volatile boolean ended;
     private JsonNode connected;
+    private Message last;
 
     private SseClient(Socket socket, int status, Map<String, String> headers, String errorBody) {
         this.socket = socket;
@@ -174,6 +175,7 @@ public final class SseClient implements AutoCloseable {
                 messages.add(END);
                 throw new AssertionError("the stream ended");
             }
+            last = m;
             return m;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -192,6 +194,11 @@ public final class SseClient implements AutoCloseable {
                 return json;
             }
         }
+    }
+
+    /** The message {@link #next} (or {@link #await}) returned last. */
+    public Message last() {
+        return last;
     }
 
     /** The {@code connected} message, once {@link #await} has passed it. */
