@@ -95,6 +95,18 @@ public abstract class ClientSession extends ChannelInboundHandlerAdapter impleme
         ctx.fireChannelInactive();
     }
 
+    /** A network error (a reset, a failed write): the connection is closed as a 1006. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (closeCode < 0) {
+            closeCode = 1006;
+            closeReason = cause.getClass().getSimpleName();
+            closedBy = "network";
+        }
+        LOG.debug("connection error remote={}", remoteAddress(), cause);
+        ctx.close();
+    }
+
     // ---------------------------------------------------------------- Transport
 
     @Override

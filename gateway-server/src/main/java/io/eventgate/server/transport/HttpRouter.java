@@ -173,14 +173,22 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         return true;
     }
 
-    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
-                         boolean keepAlive) {
+    /** Steps 3 and 4 of PROTOCOL.md 2.2 for a client endpoint: a GET, on a node that is not draining. */
+    private boolean opening(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, String endpoint) {
         if (request.method() != HttpMethod.GET) {
-            HttpResponses.methodNotAllowed(ctx, keepAlive, "GET", "the WebSocket endpoint takes GET");
-            return;
+            HttpResponses.methodNotAllowed(ctx, keepAlive, "GET", "the " + endpoint + " endpoint takes GET");
+            return false;
         }
         if (draining.getAsBoolean()) {
             HttpResponses.error(ctx, false, ErrorCode.UNAVAILABLE, "node is draining; connect to another node");
+            return false;
+        }
+        return true;
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
+                         boolean keepAlive) {
+        if (!opening(ctx, request, keepAlive, "WebSocket")) {
             return;
         }
         if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
@@ -222,12 +230,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
      */
     private void stream(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
                         boolean keepAlive) {
-        if (request.method() != HttpMethod.GET) {
-            HttpResponses.methodNotAllowed(ctx, keepAlive, "GET", "the SSE endpoint takes GET");
-            return;
-        }
-        if (draining.getAsBoolean()) {
-            HttpResponses.error(ctx, false, ErrorCode.UNAVAILABLE, "node is draining; connect to another node");
+        if (!opening(ctx, request, keepAlive, "SSE")) {
             return;
         }
         Handshake handshake = authenticate(ctx, request, query, request.headers().get("Last-Event-ID"));

@@ -59,17 +59,6 @@ public final class SseSession extends ClientSession {
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (closeCode < 0) {
-            closeCode = 1006;
-            closeReason = cause.getClass().getSimpleName();
-            closedBy = "network";
-        }
-        LOG.debug("connection error remote={}", remoteAddress(), cause);
-        ctx.close();
-    }
-
-    @Override
     int frameForm() {
         return SSE_FRAMES;
     }

@@ -149,13 +149,7 @@ public final class WebSocketSession extends ClientSession {
             }
             return;
         }
-        if (closeCode < 0) {
-            closeCode = 1006;
-            closeReason = cause.getClass().getSimpleName();
-            closedBy = "network";
-        }
-        LOG.debug("connection error remote={}", remoteAddress(), cause);
-        ctx.close();
+        super.exceptionCaught(ctx, cause);
     }
 
     @Override
