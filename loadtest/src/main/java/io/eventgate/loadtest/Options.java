@@ -18,6 +18,10 @@ public final class Options {
 
     public static final List<Spec> SPECS = List.of(
             new Spec("target", "eventgate|ws|socketio", "protocol to speak and server kind to start (default eventgate)"),
+            new Spec("transport", "ws|sse", "how eventgate clients connect: a WebSocket, or a Server-Sent Events"
+                    + " stream (GET /api/v1/sse with ?channels=, resume by Last-Event-ID) with acks POSTed to"
+                    + " /api/v1/sse/{connectionId} over one keep-alive connection per client; sse needs --target"
+                    + " eventgate (default ws)"),
             new Spec("url", "URL[,URL...]", "base HTTP URL(s) of the server(s), e.g. http://127.0.0.1:8080; clients"
                     + " spread over them (default http://127.0.0.1:8080 unless --start-gateway)"),
             new Spec("start-gateway", null, "start the target server(s) locally (eventgate jar, or the Node peer for"
@@ -37,7 +41,8 @@ public final class Options {
             new Spec("tokens-file", "FILE", "client tokens, one per line (connection i uses line i mod count;"
                     + " its 'sub' is the user id)"),
             new Spec("api-key", "KEY", "X-API-Key for publishing (a fixed bench key by default with --start-gateway)"),
-            new Spec("connections", "N", "WebSocket connections, one user each (users u0..u{N-1})"),
+            new Spec("connections", "N", "client connections (WebSockets, or SSE streams with --transport sse), one"
+                    + " user each (users u0..u{N-1})"),
             new Spec("connect-rate", "R", "new connections per second (default 2000)"),
             new Spec("connect-concurrency", "C", "connection attempts in flight at most (default 256)"),
             new Spec("connect-timeout", "DURATION", "TCP connect + handshake timeout (default 30s)"),

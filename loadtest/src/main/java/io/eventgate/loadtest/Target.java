@@ -45,6 +45,18 @@ public enum Target {
         });
     }
 
+    /**
+     * The SSE endpoint of the eventgate server at {@code baseHttpUrl} (the stream is a GET of it, client messages
+     * are POSTs to it plus {@code /<connectionId>}); the peers have none.
+     */
+    public URI sseUri(String baseHttpUrl) {
+        if (this != EVENTGATE) {
+            throw new IllegalStateException(id + " has no SSE endpoint");
+        }
+        String base = baseHttpUrl.endsWith("/") ? baseHttpUrl.substring(0, baseHttpUrl.length() - 1) : baseHttpUrl;
+        return URI.create(base + "/api/v1/sse");
+    }
+
     /** GET path that answers 200 once the server is ready. */
     public String readinessPath() {
         return this == EVENTGATE ? "/health/ready" : "/health";

@@ -44,6 +44,36 @@ class ReportWriterTest {
     }
 
     @Test
+    void anSseRunIsASeriesOfItsOwnAndLeavesTheTargetsToTheWebSocketRuns(@TempDir Path dir) throws Exception {
+        Path results = Files.createDirectories(dir.resolve("results"));
+        String[][] runs = {{"20250102-030405", "ws", "20100.0"}, {"20250102-040405", "sse", "9000.0"}};
+        for (String[] run : runs) {
+            ObjectNode r = Json.object();
+            r.put("scenario", "targeted");
+            r.put("target", "eventgate");
+            r.put("transport", run[1]);
+            r.put("timestamp", "2025-01-02T03:04:05Z");
+            r.put("command", "./scripts/loadtest.sh targeted --start-gateway --transport " + run[1]);
+            r.putObject("config").put("publishMode", "http").put("rate", 20000.0);
+            r.putObject("connections").put("opened", 10000);
+            r.putObject("throughput").put("publishedEventsPerSec", Double.parseDouble(run[2]))
+                    .put("deliveredEventsPerSec", Double.parseDouble(run[2]));
+            r.putObject("latencyMs").put("p50", 1.5).put("p95", 4.0).put("p99", 12.0).put("max", 40.0);
+            r.putObject("delivery").put("lost", 0).put("duplicates", 0).put("orderViolations", 0);
+            r.putObject("window").put("serverCpuMicrosPerDelivery", 21.5);
+            Files.writeString(results.resolve(run[0] + "-targeted.json"), Json.pretty(r));
+        }
+        Path out = dir.resolve("BENCHMARKS.md");
+        int code = io.eventgate.loadtest.report.ReportWriter.run(Options.parse("report", new String[] {
+                "--results-dir", results.toString(), "--out", out.toString(), "--charts-dir",
+                dir.resolve("charts").toString()}));
+        assertEquals(0, code);
+        String md = Files.readString(out);
+        assertTrue(md.contains("| targeted throughput | >= 20,000 events/s, one event per POST | 20,100 events/s"), md);
+        assertTrue(md.contains("eventgate-sse"), md);
+    }
+
+    @Test
     void rendersTheDurableStormCrossNodeAndCapacityScenarios(@TempDir Path dir) throws Exception {
         Path results = Files.createDirectories(dir.resolve("results"));
         String[] scenarios = {"durable", "reconnect-storm", "cross-node", "cluster-capacity"};

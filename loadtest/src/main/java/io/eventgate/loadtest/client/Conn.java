@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.eventgate.loadtest.Hist;
 import io.eventgate.loadtest.Json;
 import io.eventgate.loadtest.Target;
+import io.eventgate.loadtest.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,16 +13,22 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One client WebSocket connection (one attempt of connection {@link #index}): the protocol state machine of its
- * target, heartbeats, ACK batching and the per-stream bookkeeping of received events. Every method runs on the
- * connection's event loop.
+ * One client connection (one attempt of connection {@link #index}): the protocol state machine of its target,
+ * heartbeats, ACK batching and the per-stream bookkeeping of received events. Every method runs on the connection's
+ * event loop. The transport only carries messages: a WebSocket text frame and an SSE event's data ({@link SseStream})
+ * both end up in {@link #onPayload}, so the bookkeeping is the same whatever carried them. Over SSE the client's own
+ * messages go through {@link SsePoster}, and the channels come with the stream's request instead of a subscribe.
  */
 final class Conn extends ChannelInboundHandlerAdapter {
     enum State { CONNECTING, HANDSHAKING, AWAIT_CONNECTED, AWAIT_OPEN, AWAIT_NAMESPACE, SUBSCRIBING, READY, DONE }
 
-    private static final int MAX_ACK_IDS = 1000;
+    static final int MAX_ACK_IDS = 1000;
+    /** The {@code id} of the subscribe message; SSE's {@code channels=} subscription replies with ref "sse". */
+    private static final String WS_SUBSCRIBE_REF = "sub";
+    private static final String SSE_SUBSCRIBE_REF = "sse";
 
     final LocalFleet fleet;
     final int index;
@@ -29,6 +36,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
     final int attempt;
     final ThreadStats ts;
     final Target target;
+    final Transport transport;
     final long attemptStartNanos = System.nanoTime();
     final int generation;
     Channel channel;
@@ -37,14 +45,20 @@ final class Conn extends ChannelInboundHandlerAdapter {
     boolean resumeAttempt;
     private ArrayList<String> pendingAcks;
     private boolean ackQueued;
+    /** SSE only: where acks go. */
+    SsePoster poster;
+    /** SSE only: the close message the server wrote before ending the stream (code 0: none). */
+    private int closeCode;
+    private String closeReason;
 
-    Conn(LocalFleet fleet, int index, int urlIndex, int attempt, ThreadStats ts, Target target) {
+    Conn(LocalFleet fleet, int index, int urlIndex, int attempt, ThreadStats ts, Target target, Transport transport) {
         this.fleet = fleet;
         this.index = index;
         this.urlIndex = urlIndex;
         this.attempt = attempt;
         this.ts = ts;
         this.target = target;
+        this.transport = transport;
         this.generation = fleet.generation;
     }
 
@@ -82,19 +96,38 @@ final class Conn extends ChannelInboundHandlerAdapter {
     }
 
     private void onText(ByteBuf content) {
-        long now = System.nanoTime();
         int len = content.readableBytes();
         byte[] b = ts.scratch(len);
         content.getBytes(content.readerIndex(), b, 0, len);
+        onPayload(b, len);
+    }
+
+    /** SSE: the stream's response is a 200 event stream; its first event must be {@code connected}. */
+    void streamOpened() {
+        if (state == State.HANDSHAKING) {
+            state = State.AWAIT_CONNECTED;
+        }
+    }
+
+    /** One server message: a WebSocket text frame's payload or an SSE event's data ({@code b}: during the call). */
+    void onPayload(byte[] b, int len) {
+        long now = System.nanoTime();
         if (target == Target.SOCKETIO) {
             engineIo(b, len, now);
         } else if (FrameScan.indexOf(b, len, FrameScan.SENT_AT) >= 0) {
             event(b, len, now);
         } else if (FrameScan.equals(b, len, FrameScan.PING)) {
-            fleet.pings.increment();
-            send("{\"type\":\"pong\"}");
+            ping();
         } else {
             control(b, len);
+        }
+    }
+
+    /** A heartbeat: answered over a WebSocket; an SSE stream has no pong (its ping only keeps proxies from idling). */
+    private void ping() {
+        fleet.pings.increment();
+        if (transport == Transport.WS) {
+            send("{\"type\":\"pong\"}");
         }
     }
 
@@ -167,28 +200,41 @@ final class Conn extends ChannelInboundHandlerAdapter {
                             }
                         }
                     }
+                    if (poster != null) {
+                        poster.connectionId(node.path("connectionId").asText());
+                    }
                     if (fleet.channels.isEmpty()) {
                         ready();
                     } else {
                         state = State.SUBSCRIBING;
-                        send(fleet.subscribeMessage);
+                        if (transport == Transport.WS) {
+                            send(fleet.subscribeMessage);
+                        } // SSE: the request's channels= are subscribed by the server, which replies ref "sse"
                     }
                 }
             }
             case "subscribed" -> {
-                if (state == State.SUBSCRIBING) {
+                if (state == State.SUBSCRIBING && (transport == Transport.WS
+                        || SSE_SUBSCRIBE_REF.equals(node.path("ref").asText()))) {
                     ready();
                 }
             }
-            case "ping" -> {
-                fleet.pings.increment();
-                send("{\"type\":\"pong\"}");
-            }
+            case "ping" -> ping();
             case "error" -> {
                 error("server error: " + node);
-                if (state == State.SUBSCRIBING && "sub".equals(node.path("ref").asText())) {
+                if (state == State.SUBSCRIBING && subscribeRef().equals(node.path("ref").asText())) {
                     fail("subscribe refused: " + node.path("message").asText());
                 }
+            }
+            case "close" -> {
+                if (transport != Transport.SSE) {
+                    error("unexpected message: " + truncate(node.toString()));
+                    return;
+                }
+                // the TCP close follows and ends the Conn (channelInactive); the fleet reports it with this code
+                closeCode = node.path("code").asInt(0);
+                closeReason = node.path("reason").asText("");
+                ts.serverClose(closeCode);
             }
             case "acked" -> {
                 ts.ackConfirmed += node.path("acknowledged").asLong(0);
@@ -250,29 +296,38 @@ final class Conn extends ChannelInboundHandlerAdapter {
         if (pendingAcks == null || pendingAcks.isEmpty() || channel == null || !channel.isActive()) {
             return;
         }
-        for (int from = 0; from < pendingAcks.size(); from += MAX_ACK_IDS) {
-            int to = Math.min(pendingAcks.size(), from + MAX_ACK_IDS);
-            StringBuilder sb = new StringBuilder(40 + (to - from) * 40).append("{\"type\":\"ack\",");
-            if (fleet.spec.ackConfirm()) {
-                sb.append("\"id\":\"a\",");
+        if (poster != null) {
+            poster.ack(pendingAcks);
+        } else {
+            for (int from = 0; from < pendingAcks.size(); from += MAX_ACK_IDS) {
+                int to = Math.min(pendingAcks.size(), from + MAX_ACK_IDS);
+                ts.ackedIds += to - from;
+                channel.write(new TextWebSocketFrame(ackMessage(pendingAcks, from, to, fleet.spec.ackConfirm())),
+                        channel.voidPromise());
+                ts.acksSent++;
             }
-            sb.append("\"eventIds\":[");
-            ts.ackedIds += to - from;
-            for (int i = from; i < to; i++) {
-                if (i > from) {
-                    sb.append(',');
-                }
-                sb.append('"').append(pendingAcks.get(i)).append('"');
-            }
-            sb.append("]}");
-            channel.write(new TextWebSocketFrame(sb.toString()), channel.voidPromise());
-            ts.acksSent++;
+            channel.flush();
         }
-        channel.flush();
         pendingAcks.clear();
         if (pendingAcks.size() > 4096) {
             pendingAcks = null;
         }
+    }
+
+    /** The ack message for {@code ids[from, to)}, with an id when the server is to confirm it ({@code acked}). */
+    static String ackMessage(List<String> ids, int from, int to, boolean confirm) {
+        StringBuilder sb = new StringBuilder(40 + (to - from) * 40).append("{\"type\":\"ack\",");
+        if (confirm) {
+            sb.append("\"id\":\"a\",");
+        }
+        sb.append("\"eventIds\":[");
+        for (int i = from; i < to; i++) {
+            if (i > from) {
+                sb.append(',');
+            }
+            sb.append('"').append(ids.get(i)).append('"');
+        }
+        return sb.append("]}").toString();
     }
 
     /** The connection's trackers live in the fleet, per connection index: they survive reconnects (dedup by event). */
@@ -289,8 +344,13 @@ final class Conn extends ChannelInboundHandlerAdapter {
         return t;
     }
 
+    private String subscribeRef() {
+        return transport == Transport.SSE ? SSE_SUBSCRIBE_REF : WS_SUBSCRIBE_REF;
+    }
+
+    /** WebSocket only: SSE client messages are POSTs ({@link SsePoster}). */
     private void send(String text) {
-        if (channel != null && channel.isActive()) {
+        if (transport == Transport.WS && channel != null && channel.isActive()) {
             channel.writeAndFlush(new TextWebSocketFrame(text), channel.voidPromise());
         }
     }
@@ -317,14 +377,22 @@ final class Conn extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (poster != null) {
+            poster.close();
+        }
         if (state == State.READY) {
             state = State.DONE;
             fleet.onClosed(this);
         } else if (state != State.DONE) {
             state = State.DONE;
-            fleet.onAttemptFailed(this, "closed before ready");
+            fleet.onAttemptFailed(this, "closed before ready" + closeNote());
         }
         ctx.fireChannelInactive();
+    }
+
+    /** The server's close message, for the failure or drop this close is reported as ("" without one). */
+    String closeNote() {
+        return closeCode == 0 ? "" : " (close " + closeCode + ": " + closeReason + ")";
     }
 
     @Override

@@ -7,6 +7,8 @@ import java.util.List;
  * Connection {@code i} (from {@code from} to {@code to}, exclusive) is user {@code i}: {@code u<i>} or the subject
  * of line {@code i} of the tokens file. It connects to {@code urls[i % urls.size()]}. With {@code ackConfirm} every
  * ack message carries an {@code id}, so the server answers {@code acked} (counted: acknowledged end to end).
+ * {@code transport} is {@code ws} or {@code sse} (eventgate only; null, as in a spec from an older coordinator, is
+ * {@code ws}).
  */
 public record FleetSpec(
         String target,
@@ -23,7 +25,8 @@ public record FleetSpec(
         List<String> channels,
         String ack,
         int ioThreads,
-        boolean ackConfirm) {
+        boolean ackConfirm,
+        String transport) {
 
     public int size() {
         return to - from;
@@ -31,6 +34,7 @@ public record FleetSpec(
 
     public FleetSpec withRange(int newFrom, int newTo, double rate) {
         return new FleetSpec(target, urls, sourceAddresses, newFrom, newTo, jwtSecret, tokensFile, rate,
-                connectConcurrency, connectTimeoutMillis, connectRetries, channels, ack, ioThreads, ackConfirm);
+                connectConcurrency, connectTimeoutMillis, connectRetries, channels, ack, ioThreads, ackConfirm,
+                transport);
     }
 }

@@ -3,8 +3,11 @@ package io.eventgate.loadtest.client;
 import io.eventgate.loadtest.Hist;
 import io.eventgate.loadtest.Json;
 import io.eventgate.loadtest.Target;
+import io.eventgate.loadtest.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -13,19 +16,27 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.AsciiString;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -41,13 +52,17 @@ import java.util.concurrent.locks.LockSupport;
  * Client connections in this process: a small Netty event loop group (epoll), no thread per connection. A connector
  * thread paces new connections ({@code connectRate}, at most {@code connectConcurrency} in flight, failed attempts
  * retried up to {@code connectRetries} times), spread round-robin over the server URLs and the local source
- * addresses.
+ * addresses. Eventgate clients speak WebSocket or, with transport {@code sse}, hold an SSE stream and POST their
+ * acks ({@link SseStream}, {@link SsePoster}).
  */
 public final class LocalFleet implements Fleet {
     enum AckMode { AUTO, ALL, NONE }
 
+    private static final AsciiString LAST_EVENT_ID = AsciiString.cached("last-event-id");
+
     final FleetSpec spec;
     final Target target;
+    final Transport transport;
     final List<String> channels;
     final String subscribeMessage;
     final AckMode ackMode;
@@ -78,6 +93,10 @@ public final class LocalFleet implements Fleet {
     private EventLoop[] loops;
     private ThreadStats[] stats;
     private Bootstrap[] bootstraps;
+    /** Per loop, for connections the loop opens itself (SSE ack channels); {@link #bootstraps} are the connector's. */
+    private Bootstrap[] sideBootstraps;
+    /** SSE: the stream request's query ({@code ?channels=...}, or empty). */
+    private final String sseQuery;
     private ChannelGroup allChannels;
     private Thread connector;
     private boolean finished;
@@ -90,7 +109,13 @@ public final class LocalFleet implements Fleet {
     public LocalFleet(FleetSpec spec, EventLoopGroup sharedGroup) {
         this.spec = spec;
         this.target = Target.parse(spec.target());
+        this.transport = Transport.parse(spec.transport(), target);
         this.channels = spec.channels() == null ? List.of() : List.copyOf(spec.channels());
+        StringBuilder q = new StringBuilder();
+        for (int i = 0; i < channels.size(); i++) {
+            q.append(i == 0 ? "?channels=" : ",").append(URLEncoder.encode(channels.get(i), StandardCharsets.UTF_8));
+        }
+        this.sseQuery = q.toString();
         StringBuilder sub = new StringBuilder("{\"type\":\"subscribe\",\"id\":\"sub\",\"channels\":[");
         for (int i = 0; i < channels.size(); i++) {
             sub.append(i == 0 ? "" : ",").append('"').append(Json.escape(channels.get(i))).append('"');
@@ -224,6 +249,7 @@ public final class LocalFleet implements Fleet {
         loops = list.toArray(EventLoop[]::new);
         stats = new ThreadStats[loops.length];
         bootstraps = new Bootstrap[loops.length];
+        sideBootstraps = new Bootstrap[loops.length];
         for (int i = 0; i < loops.length; i++) {
             stats[i] = new ThreadStats();
             Bootstrap b = new Bootstrap().group(loops[i]).channel(Transports.channelClass())
@@ -235,6 +261,7 @@ public final class LocalFleet implements Fleet {
                 b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
             }
             bootstraps[i] = b;
+            sideBootstraps[i] = b.clone();
             if (target == Target.EVENTGATE && ackMode != AckMode.NONE) {
                 ThreadStats ts = stats[i];
                 loops[i].scheduleAtFixedRate(() -> {
@@ -303,19 +330,41 @@ public final class LocalFleet implements Fleet {
     private void connect(int index, int attempt) {
         int li = Math.floorMod(index, loops.length);
         int urlIndex = Math.floorMod(index, remotes.length);
-        Conn conn = new Conn(this, index, urlIndex, attempt, stats[li], target);
+        Conn conn = new Conn(this, index, urlIndex, attempt, stats[li], target, transport);
         attempts.incrementAndGet();
         if (attempt > 0) {
             retries.incrementAndGet();
         }
-        URI uri = target.wsUri(spec.urls().get(urlIndex), users.user(index));
         String sid = resumeMode ? sessionIds[index - spec.from()] : null;
+        conn.resumeAttempt = sid != null;
+        String token = target.authenticated() ? users.token(index) : null;
+        ChannelHandler pipeline = transport == Transport.SSE ? ssePipeline(conn, urlIndex, sid, token)
+                : wsPipeline(conn, index, urlIndex, sid, token);
+        Bootstrap b = bootstraps[li];
+        b.handler(pipeline);
+        ChannelFuture f = locals.length == 0 ? b.connect(remotes[urlIndex])
+                : b.connect(remotes[urlIndex], local(index));
+        allChannels.add(f.channel());
+        f.addListener(fut -> {
+            if (!fut.isSuccess() && conn.state != Conn.State.DONE) {
+                conn.state = Conn.State.DONE;
+                onAttemptFailed(conn, "connect: " + fut.cause());
+            }
+        });
+        loops[li].schedule(() -> conn.fail("not ready after " + spec.connectTimeoutMillis() + " ms"),
+                spec.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private InetSocketAddress local(int index) {
+        return locals[Math.floorMod(index / remotes.length, locals.length)];
+    }
+
+    private ChannelHandler wsPipeline(Conn conn, int index, int urlIndex, String sid, String token) {
+        URI uri = target.wsUri(spec.urls().get(urlIndex), users.user(index));
         if (sid != null) {
             uri = URI.create(uri + (uri.getRawQuery() == null ? "?" : "&") + "resume=" + sid);
-            conn.resumeAttempt = true;
         }
         HttpHeaders headers = new DefaultHttpHeaders();
-        String token = target.authenticated() ? users.token(index) : null;
         if (token != null) {
             headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
         }
@@ -330,26 +379,51 @@ public final class LocalFleet implements Fleet {
                 .generateOriginHeader(false)
                 .dropPongFrames(true)
                 .build();
-        Bootstrap b = bootstraps[li];
-        b.handler(new ChannelInitializer<SocketChannel>() {
+        return new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 conn.channel = ch;
                 ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
                         new WebSocketClientProtocolHandler(config), conn);
             }
-        });
-        ChannelFuture f = locals.length == 0 ? b.connect(remotes[urlIndex])
-                : b.connect(remotes[urlIndex], locals[Math.floorMod(index / remotes.length, locals.length)]);
-        allChannels.add(f.channel());
-        f.addListener(fut -> {
-            if (!fut.isSuccess() && conn.state != Conn.State.DONE) {
-                conn.state = Conn.State.DONE;
-                onAttemptFailed(conn, "connect: " + fut.cause());
+        };
+    }
+
+    /**
+     * GET of the SSE stream: the token as a Bearer header (not in the URL, which servers log), the channels in the
+     * query (subscribed by the server before the first event), a resume as {@code Last-Event-ID} as an EventSource
+     * sends it. No aggregator: the body never ends.
+     */
+    private ChannelHandler ssePipeline(Conn conn, int urlIndex, String sid, String token) {
+        URI uri = target.sseUri(spec.urls().get(urlIndex));
+        String host = uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
+        FullHttpRequest get = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                uri.getRawPath() + sseQuery, Unpooled.EMPTY_BUFFER);
+        get.headers().set(HttpHeaderNames.HOST, host)
+                .set(HttpHeaderNames.ACCEPT, HttpHeaderValues.TEXT_EVENT_STREAM)
+                .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+        if (sid != null) {
+            get.headers().set(LAST_EVENT_ID, sid);
+        }
+        conn.poster = new SsePoster(conn, uri.getRawPath(), host, token);
+        SseDecoder.Scratch scratch = conn.ts.sseScratch;
+        return new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                conn.channel = ch;
+                ch.pipeline().addLast(new HttpClientCodec(), new SseStream(conn, get, scratch), conn);
             }
-        });
-        loops[li].schedule(() -> conn.fail("not ready after " + spec.connectTimeoutMillis() + " ms"),
-                spec.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+        };
+    }
+
+    /**
+     * A connection beside {@code conn}'s, on its loop and from its source address, to the same server (the SSE ack
+     * channel). Call on that loop.
+     */
+    ChannelFuture openSideChannel(Conn conn, ChannelHandler handler) {
+        Bootstrap b = sideBootstraps[Math.floorMod(conn.index, loops.length)].handler(handler);
+        return locals.length == 0 ? b.connect(remotes[conn.urlIndex])
+                : b.connect(remotes[conn.urlIndex], local(conn.index));
     }
 
     // ---------------------------------------------------------------- callbacks from connections (their loop)
@@ -387,7 +461,7 @@ public final class LocalFleet implements Fleet {
         }
         closedUnexpectedly.incrementAndGet();
         openPerUrl.decrementAndGet(conn.urlIndex);
-        error("connection " + conn.index + " closed by the server or the network");
+        error("connection " + conn.index + " closed by the server or the network" + conn.closeNote());
     }
 
     private void release(Conn conn) {

@@ -32,6 +32,20 @@ public final class ReceiveStats {
     /** Named counters (acks confirmed, resume outcomes, ...): summed on merge. */
     public final Map<String, Long> counters = new TreeMap<>();
 
+    /** Counter name prefix of the SSE close messages by code ({@code serverClose.4101}). */
+    static final String SERVER_CLOSE_PREFIX = "serverClose.";
+
+    /** The close messages SSE streams got, by close code (empty over WebSocket: its close frames are not counted). */
+    public Map<String, Long> serverCloses() {
+        Map<String, Long> m = new TreeMap<>();
+        counters.forEach((k, v) -> {
+            if (k.startsWith(SERVER_CLOSE_PREFIX)) {
+                m.put(k.substring(SERVER_CLOSE_PREFIX.length()), v);
+            }
+        });
+        return m;
+    }
+
     public long counter(String name) {
         return counters.getOrDefault(name, 0L);
     }

@@ -17,6 +17,10 @@ final class ThreadStats {
     final java.util.Map<Integer, Spread> spreads = new java.util.HashMap<>();
     final List<Conn> ackDirty = new ArrayList<>();
     final byte[][] scratch = {new byte[4096]};
+    /** The SSE decoders' data buffer, shared by the loop's streams. */
+    final SseDecoder.Scratch sseScratch = new SseDecoder.Scratch();
+    /** SSE close messages by code (a WebSocket's close frame is not counted here). */
+    private java.util.Map<Integer, Long> serverCloses;
     long duplicates;
     long redelivered;
     long orderViolations;
@@ -39,7 +43,17 @@ final class ThreadStats {
         m.put("resumedFalse", resumedFalse);
         m.put("recoveredTrue", recoveredTrue);
         m.put("recoveredFalse", recoveredFalse);
+        if (serverCloses != null) {
+            serverCloses.forEach((code, n) -> m.put(ReceiveStats.SERVER_CLOSE_PREFIX + code, n));
+        }
         return m;
+    }
+
+    void serverClose(int code) {
+        if (serverCloses == null) {
+            serverCloses = new java.util.TreeMap<>();
+        }
+        serverCloses.merge(code, 1L, Long::sum);
     }
 
     PhaseStats phase(int ph) {

@@ -74,6 +74,10 @@ public final class ReportWriter {
                     JsonNode n = Json.MAPPER.readTree(f.toFile());
                     if (n.isObject() && n.has("scenario")) {
                         ((ObjectNode) n).put("_file", f.getFileName().toString());
+                        if ("sse".equals(n.path("transport").asText())) {
+                            // a series of its own: the targets of the issue and the WebSocket figures stay WebSocket's
+                            ((ObjectNode) n).put("target", n.path("target").asText() + "-sse");
+                        }
                         out.add((ObjectNode) n);
                     }
                 } catch (IOException e) {
@@ -281,7 +285,9 @@ public final class ReportWriter {
                 - **Clients**: Netty WebSocket clients on native epoll, a 2-thread event loop group per process, no \
                 thread per connection; they speak the public protocol only (`loadtest` depends on no gateway module). \
                 Above one process's open-files limit the harness spawns `worker` processes of the same jar and merges \
-                their results.
+                their results. With `--transport sse` each client holds a Server-Sent Events stream instead and POSTs \
+                its acks on a keep-alive connection of its own; those runs are listed as target `eventgate-sse`, and \
+                the targets of the issue are taken from WebSocket runs only.
                 - **Publishers**: keep-alive HTTP connections, one request in flight each; all events of one user (or \
                 one channel) go through one connection, so the server sees them in order. `--publish-mode` \
                 `http-batch` posts up to 100 events per request; `redis-xadd` / `redis-publish` send them through \

@@ -6,6 +6,7 @@ import io.eventgate.loadtest.Hist;
 import io.eventgate.loadtest.Json;
 import io.eventgate.loadtest.Options;
 import io.eventgate.loadtest.ProcStats;
+import io.eventgate.loadtest.Transport;
 import io.eventgate.loadtest.client.LocalFleet;
 import io.eventgate.loadtest.client.PhaseStats;
 import io.eventgate.loadtest.client.Progress;
@@ -22,10 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * N connections, each on its user channel with acknowledgements, while a publisher sends targeted events at a fixed
  * rate: all connections are aborted at once client-side (SO_LINGER 0: RST, no close handshake), then all reconnect
- * with {@code ?resume=<their sessionId>}. Reports the time from the abort until every connection got its
- * {@code connected} again, resumed/recovered counts, and loss and duplicates after de-duplication by event (each
- * connection's received set survives the reconnect). Phases: 0 before the drop, 1 from the drop until all are back,
- * 2 after. In-process clients only (at most the open-files limit).
+ * with {@code ?resume=<their sessionId>} (over SSE: {@code Last-Event-ID}). Reports the time from the abort until
+ * every connection got its {@code connected} again, resumed/recovered counts, and loss and duplicates after
+ * de-duplication by event (each connection's received set survives the reconnect). Phases: 0 before the drop, 1
+ * from the drop until all are back, 2 after. In-process clients only (at most the open-files limit).
  *
  * <p>Before the measured drop, {@code --warmup-storms} unmeasured drops and resumes of all connections (default 1)
  * let the server's JIT compile the resume path, as on a node that has been running; their frames count in phase 0 and
@@ -115,7 +116,7 @@ public final class ReconnectStorm {
             int aborted = fleet.abortAll(Duration.ofSeconds(30));
             long abortedNanos = System.nanoTime() - t0;
             Run.say("aborted " + aborted + " connections in " + Durations.format(Duration.ofNanos(abortedNanos))
-                    + "; reconnecting with ?resume=");
+                    + "; reconnecting with " + (run.transport == Transport.SSE ? "Last-Event-ID" : "?resume="));
             fleet.reconnectAll(reconnectRate, true);
             Progress back = run.awaitConnected(reconnectTimeout);
             long last = fleet.lastReadyNanos();

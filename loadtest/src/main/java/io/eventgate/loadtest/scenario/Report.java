@@ -22,6 +22,10 @@ final class Report {
         c.put("retries", rs.retries);
         c.put("droppedDuringRun", rs.closedUnexpectedly);
         c.set("connectTimeMs", Hist.summaryMillis(rs.connectTime));
+        if (!rs.serverCloses().isEmpty()) {
+            ObjectNode closes = c.putObject("serverCloses");
+            rs.serverCloses().forEach(closes::put);
+        }
         if (atReady != null) {
             ArrayNode per = c.putArray("openPerServer");
             for (int v : atReady.openPerUrl()) {
@@ -59,6 +63,16 @@ final class Report {
             rs.errorSamples.forEach(a::add);
         }
         return d;
+    }
+
+    /** Ack messages sent and event ids in them; confirmations ({@code acked}) only when they carried an id. */
+    static ObjectNode acks(ReceiveStats rs) {
+        ObjectNode a = Json.object();
+        a.put("messages", rs.acksSent);
+        a.put("eventIds", rs.counter("ackedIds"));
+        a.put("confirmed", rs.counter("ackConfirmed"));
+        a.put("unknown", rs.counter("ackUnknown"));
+        return a;
     }
 
     static void check(List<String> failures, boolean ok, String what) {

@@ -8,6 +8,7 @@ import io.eventgate.loadtest.Options;
 import io.eventgate.loadtest.Paths;
 import io.eventgate.loadtest.ProcStats;
 import io.eventgate.loadtest.Target;
+import io.eventgate.loadtest.Transport;
 import io.eventgate.loadtest.client.Fleet;
 import io.eventgate.loadtest.client.FleetSpec;
 import io.eventgate.loadtest.client.LocalFleet;
@@ -45,6 +46,7 @@ public final class Run implements AutoCloseable {
     public final Options o;
     public final String scenario;
     public final Target target;
+    public final Transport transport;
     public final String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     public final List<ServerProcess> servers = new ArrayList<>();
     public final List<String> urls;
@@ -68,6 +70,7 @@ public final class Run implements AutoCloseable {
         this.o = o;
         this.scenario = scenario;
         this.target = Target.parse(o.string("target", "eventgate"));
+        this.transport = Transport.parse(o.string("transport", "ws"), target);
         boolean start = o.flag("start-gateway");
         if (start && o.has("url")) {
             throw new IllegalArgumentException("give either --start-gateway or --url, not both");
@@ -85,6 +88,7 @@ public final class Run implements AutoCloseable {
                 target.authenticated() ? tokensFile : null);
         result.put("scenario", scenario);
         result.put("target", target.id());
+        result.put("transport", transport.id());
         if (o.has("label")) {
             result.put("label", o.string("label", ""));
         }
@@ -367,7 +371,7 @@ public final class Run implements AutoCloseable {
         FleetSpec spec = new FleetSpec(target.id(), urls, sources, from, to, jwtSecret, tokensFile, rate,
                 o.integer("connect-concurrency", 256), o.duration("connect-timeout", Duration.ofSeconds(30)).toMillis(),
                 o.integer("connect-retries", 2), target == Target.EVENTGATE ? channels : List.of(),
-                o.string("ack", "auto"), o.integer("io-threads", 2), ackConfirm);
+                o.string("ack", "auto"), o.integer("io-threads", 2), ackConfirm, transport.id());
         config.put("connections", n);
         config.put("connectRate", rate);
         config.put("workers", Math.max(1, workers));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventgate.loadtest.Durations;
 import io.eventgate.loadtest.Hist;
 import io.eventgate.loadtest.Options;
+import io.eventgate.loadtest.Transport;
 import io.eventgate.loadtest.client.Progress;
 import io.eventgate.loadtest.client.ReceiveStats;
 import io.eventgate.loadtest.publish.PublishItem;
@@ -83,6 +84,7 @@ public final class Smoke {
             d.put("targetedEvents", counters[1]);
             d.put("broadcastEvents", counters[0]);
             r.set("delivery", d);
+            r.set("acks", Report.acks(rs));
             r.set("latencyMs", Hist.summaryMillis(rs.phase(0).latency));
             r.set("rawLatencyMs", Hist.summaryMillis(rs.phase(0).rawLatency));
             r.set("window", run.window(s0, s1, rs.received()));
@@ -103,7 +105,8 @@ public final class Smoke {
             r.set("failures", Run.strings(failures));
             Path file = run.writeResult();
             Run.say("");
-            Run.say("smoke " + (failures.isEmpty() ? "PASSED" : "FAILED") + " against " + run.target.id() + ": "
+            Run.say("smoke " + (failures.isEmpty() ? "PASSED" : "FAILED") + " against " + run.target.id()
+                    + (run.transport == Transport.SSE ? " over SSE" : "") + ": "
                     + rs.opened + "/" + n + " connections, " + counters[1] + " targeted + " + counters[0]
                     + " broadcast events, expected " + ledger.expectedTotal() + " deliveries, received "
                     + rs.received() + ", lost " + d.get("lost").asLong() + ", duplicates " + rs.duplicates
