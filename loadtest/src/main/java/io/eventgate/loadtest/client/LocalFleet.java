@@ -95,6 +95,10 @@ public final class LocalFleet implements Fleet {
     private Bootstrap[] bootstraps;
     /** Per loop, for connections the loop opens itself (SSE ack channels); {@link #bootstraps} are the connector's. */
     private Bootstrap[] sideBootstraps;
+    /** Keep-alive connections per client loop and server that carry the SSE streams' ack POSTs. */
+    static final int ACK_CONNECTIONS_PER_LOOP = 16;
+    /** [loop][server]: made on first use, each touched on its loop only. */
+    private SseAckPool[][] ackPools;
     /** SSE: the stream request's query ({@code ?channels=...}, or empty). */
     private final String sseQuery;
     private ChannelGroup allChannels;
@@ -250,6 +254,7 @@ public final class LocalFleet implements Fleet {
         stats = new ThreadStats[loops.length];
         bootstraps = new Bootstrap[loops.length];
         sideBootstraps = new Bootstrap[loops.length];
+        ackPools = new SseAckPool[loops.length][remotes.length];
         for (int i = 0; i < loops.length; i++) {
             stats[i] = new ThreadStats();
             Bootstrap b = new Bootstrap().group(loops[i]).channel(Transports.channelClass())
@@ -405,7 +410,7 @@ public final class LocalFleet implements Fleet {
         if (sid != null) {
             get.headers().set(LAST_EVENT_ID, sid);
         }
-        conn.poster = new SsePoster(conn, uri.getRawPath(), host, token);
+        conn.poster = new SsePoster(conn, uri.getRawPath(), token, ackPool(conn, host));
         SseDecoder.Scratch scratch = conn.ts.sseScratch;
         return new ChannelInitializer<SocketChannel>() {
             @Override
@@ -417,13 +422,21 @@ public final class LocalFleet implements Fleet {
     }
 
     /**
-     * A connection beside {@code conn}'s, on its loop and from its source address, to the same server (the SSE ack
-     * channel). Call on that loop.
+     * The SSE ack pool of {@code conn}'s loop for its server, made on first use (on that loop). Its connections come
+     * from the source address of the connection that opens each.
      */
-    ChannelFuture openSideChannel(Conn conn, ChannelHandler handler) {
-        Bootstrap b = sideBootstraps[Math.floorMod(conn.index, loops.length)].handler(handler);
-        return locals.length == 0 ? b.connect(remotes[conn.urlIndex])
-                : b.connect(remotes[conn.urlIndex], local(conn.index));
+    private SseAckPool ackPool(Conn conn, String host) {
+        int li = Math.floorMod(conn.index, loops.length);
+        SseAckPool[] pools = ackPools[li];
+        SseAckPool pool = pools[conn.urlIndex];
+        if (pool == null) {
+            Bootstrap b = sideBootstraps[li];
+            InetSocketAddress remote = remotes[conn.urlIndex];
+            InetSocketAddress from = locals.length == 0 ? null : local(conn.index);
+            pool = pools[conn.urlIndex] = new SseAckPool(this, ACK_CONNECTIONS_PER_LOOP, host, init -> from == null
+                    ? b.clone().handler(init).connect(remote) : b.clone().handler(init).connect(remote, from));
+        }
+        return pool;
     }
 
     // ---------------------------------------------------------------- callbacks from connections (their loop)

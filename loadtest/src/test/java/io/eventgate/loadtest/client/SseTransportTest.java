@@ -61,8 +61,12 @@ class SseTransportTest {
     }
 
     private LocalFleet fleet(List<String> channels) {
-        fleet = new LocalFleet(new FleetSpec("eventgate", List.of("http://127.0.0.1:" + server.port), List.of(), 0, 1,
-                SECRET, null, 100, 1, 10_000, 0, channels, "auto", 1, false, "sse"));
+        return fleet(channels, 1);
+    }
+
+    private LocalFleet fleet(List<String> channels, int connections) {
+        fleet = new LocalFleet(new FleetSpec("eventgate", List.of("http://127.0.0.1:" + server.port), List.of(), 0,
+                connections, SECRET, null, 1000, 16, 10_000, 0, channels, "auto", 1, false, "sse"));
         fleet.start();
         return fleet;
     }
@@ -131,6 +135,23 @@ class SseTransportTest {
     }
 
     @Test
+    void theStreamsOfALoopShareAFewPooledConnectionsForTheirAcks() throws Exception {
+        int streams = 3 * LocalFleet.ACK_CONNECTIONS_PER_LOOP;
+        LocalFleet f = fleet(List.of(), streams);
+        await().atMost(Duration.ofSeconds(20)).until(() -> f.progress().opened() == streams);
+        int k = 0;
+        for (Channel stream : server.streams) {
+            String text = event(k++);
+            stream.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.ackedIds().size() == streams);
+        assertEquals(streams, new java.util.HashSet<>(server.ackedIds()).size(), "every stream's ack, once");
+        assertTrue(server.postConnections.size() <= LocalFleet.ACK_CONNECTIONS_PER_LOOP,
+                "ack connections: " + server.postConnections.size() + " for " + streams + " streams");
+        assertEquals(0, f.finish().errors);
+    }
+
+    @Test
     void aPostAnsweredOtherwiseThan202IsAClientError() throws Exception {
         server.postStatus = HttpResponseStatus.NOT_FOUND;
         LocalFleet f = fleet(List.of());
@@ -192,6 +213,8 @@ class SseTransportTest {
         volatile HttpResponseStatus postStatus = HttpResponseStatus.ACCEPTED;
         volatile boolean holdPosts;
         volatile Channel stream;
+        final Queue<Channel> streams = new ConcurrentLinkedQueue<>();
+        final java.util.Set<Channel> postConnections = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         ScriptedServer() {
             Channel bound = new ServerBootstrap().group(group)
@@ -251,6 +274,7 @@ class SseTransportTest {
                         req.headers().get(HttpHeaderNames.AUTHORIZATION), req.headers().get(HttpHeaderNames.ACCEPT),
                         req.headers().get("Last-Event-ID"), req.content().toString(StandardCharsets.UTF_8)));
                 if (req.method().name().equals("POST")) {
+                    postConnections.add(ctx.channel());
                     if (holdPosts) {
                         held.add(ctx);
                     } else {
@@ -269,6 +293,7 @@ class SseTransportTest {
                     ctx.write(head);
                     ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(onStream, StandardCharsets.UTF_8)));
                     stream = ctx.channel();
+                    streams.add(ctx.channel());
                 }
             }
 
