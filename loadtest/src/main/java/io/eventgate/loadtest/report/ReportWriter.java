@@ -286,8 +286,8 @@ public final class ReportWriter {
                 thread per connection; they speak the public protocol only (`loadtest` depends on no gateway module). \
                 Above one process's open-files limit the harness spawns `worker` processes of the same jar and merges \
                 their results. With `--transport sse` each client holds a Server-Sent Events stream instead and POSTs \
-                its acks on a keep-alive connection of its own; those runs are listed as target `eventgate-sse`, and \
-                the targets of the issue are taken from WebSocket runs only.
+                its acks through a pool of up to 16 keep-alive connections per client event loop; those runs are \
+                listed as target `eventgate-sse`, and the targets of the issue are taken from WebSocket runs only.
                 - **Publishers**: keep-alive HTTP connections, one request in flight each; all events of one user (or \
                 one channel) go through one connection, so the server sees them in order. `--publish-mode` \
                 `http-batch` posts up to 100 events per request; `redis-xadd` / `redis-publish` send them through \
