@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +39,11 @@ class BrowserSseIT {
     private TestGateway gateway;
     private Process browser;
     private Path profile;
-    private final LinkedBlockingQueue<JsonNode> reports = new LinkedBlockingQueue<>();
+    /** The page's reports by their number (a retried report may arrive twice or after a later one). */
+    private final java.util.concurrent.ConcurrentSkipListMap<Integer, JsonNode> reports =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** Reports already matched by an {@link #await}. */
+    private final java.util.Set<Integer> consumed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeEach
     void start() throws IOException {
@@ -56,7 +59,8 @@ class BrowserSseIT {
             exchange.close();
         });
         pageServer.createContext("/report", exchange -> {
-            reports.add(Json.MAPPER.readTree(exchange.getRequestBody().readAllBytes()));
+            JsonNode report = Json.MAPPER.readTree(exchange.getRequestBody().readAllBytes());
+            reports.putIfAbsent(report.path("seq").asInt(), report);
             exchange.sendResponseHeaders(204, -1);
             exchange.close();
         });
@@ -90,9 +94,15 @@ class BrowserSseIT {
         message(m -> "sse".equals(m.path("message").path("ref").asText()));
 
         gateway.publish("user:browser", "{\"type\":\"payment\",\"amount\":12.50}");
-        JsonNode ack = await(r -> "ack".equals(r.path("kind").asText()));
+        // The POST's answer and its reply on the stream race each other in the page: take them in either order.
+        Predicate<JsonNode> isAck = r -> "ack".equals(r.path("kind").asText());
+        Predicate<JsonNode> isAcked = r -> "message".equals(r.path("kind").asText())
+                && "acked".equals(r.path("message").path("type").asText());
+        JsonNode one = await(isAck.or(isAcked));
+        JsonNode other = await(isAck.test(one) ? isAcked : isAck);
+        JsonNode ack = isAck.test(one) ? one : other;
+        JsonNode acked = isAck.test(one) ? other : one;
         assertEquals(202, ack.path("status").asInt(), "the preflighted cross-origin POST went through: " + ack);
-        JsonNode acked = message(m -> "acked".equals(m.path("message").path("type").asText()));
         assertEquals(1, acked.path("message").path("acknowledged").asInt(), acked.toString());
 
         gateway.publish("market:browser", "{\"type\":\"trade\",\"n\":1}");
@@ -140,24 +150,40 @@ class BrowserSseIT {
                 .start();
     }
 
-    /** The next report of a message that matches, skipping others (pings, other reports). */
+    /** The first unmatched report of a message that matches (see {@link #await}). */
     private JsonNode message(Predicate<JsonNode> predicate) throws Exception {
         return await(r -> "message".equals(r.path("kind").asText()) && predicate.test(r));
     }
 
-    private JsonNode await(Predicate<JsonNode> predicate) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-        List<JsonNode> skipped = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-            JsonNode r = reports.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-            if (r == null) {
-                break;
+    private Integer firstUnconsumed(Predicate<JsonNode> predicate) {
+        for (var e : reports.entrySet()) {
+            if (!consumed.contains(e.getKey()) && predicate.test(e.getValue())) {
+                return e.getKey();
             }
-            if (predicate.test(r)) {
-                return r;
-            }
-            skipped.add(r);
         }
+        return null;
+    }
+
+    /**
+     * The first report, in the page's order, that matches and was not matched before; waits for it. Reports that do
+     * not match stay available to later calls.
+     */
+    private JsonNode await(Predicate<JsonNode> predicate) throws Exception {
+        try {
+            Integer key = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(TIMEOUT_SECONDS))
+                    .pollInterval(java.time.Duration.ofMillis(20))
+                    .until(() -> firstUnconsumed(predicate), java.util.Objects::nonNull);
+            consumed.add(key);
+            return reports.get(key);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // fall through to the diagnostic below
+        }
+        List<JsonNode> skipped = new ArrayList<>();
+        reports.forEach((k, v) -> {
+            if (!consumed.contains(k)) {
+                skipped.add(v);
+            }
+        });
         String log = profile == null ? "" : Files.readString(profile.resolve("chromium.log"));
         throw new AssertionError("no matching report within " + TIMEOUT_SECONDS + " s; skipped " + skipped
                 + "\nchromium log:\n" + log);
