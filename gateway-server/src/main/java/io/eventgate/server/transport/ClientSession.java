@@ -14,6 +14,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,8 @@ public abstract class ClientSession extends ChannelInboundHandlerAdapter impleme
     static final int FRAME_FORMS = 2;
 
     static final Logger LOG = LoggerFactory.getLogger("eventgate.connections");
+    /** How long a server-initiated close may wait for its close frame or message to be written before the TCP close. */
+    static final long CLOSE_TIMEOUT_MILLIS = 5_000;
 
     final Gateway gateway;
     private final EventLoopLane lane;
@@ -196,6 +199,13 @@ public abstract class ClientSession extends ChannelInboundHandlerAdapter impleme
         closeReason = detail == null ? code.reason() : code.reason() + ": " + detail;
         closedBy = "server";
         writeClose(code.code(), closeReason.length() > 120 ? closeReason.substring(0, 120) : closeReason);
+        // The close goes out behind what is queued; a client that stops reading (the slow consumer above all) never
+        // takes it, and the connection would stay open for good. Drop it after a grace period.
+        channel.eventLoop().schedule(() -> {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        }, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override

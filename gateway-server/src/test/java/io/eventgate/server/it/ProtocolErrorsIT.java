@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eventgate.server.testing.StalledClient;
 import io.eventgate.server.testing.TestGateway;
 import io.eventgate.server.testing.WsClient;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,20 @@ class ProtocolErrorsIT {
         if (limited != null) {
             limited.close();
         }
+    }
+
+    @Test
+    void aClientThatStopsReadingIsClosedAsASlowConsumerAndDroppedWhenItIgnoresTheClose() throws Exception {
+        String user = "stalled-" + USERS.incrementAndGet();
+        long before = gateway.stats().path("closes").path("slowConsumer").asLong();
+        try (StalledClient client = new StalledClient(gateway.port(), "GET /api/v1/ws?token=" + gateway.token(user)
+                + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n")) {
+            org.awaitility.Awaitility.await().until(() -> !gateway.server().gateway().hub().connectionsOf(user)
+                    .isEmpty());
+            StalledClient.floodUntilClosed(gateway, user, "user:" + user);
+        }
+        assertEquals(before + 1, gateway.stats().path("closes").path("slowConsumer").asLong());
     }
 
     // ---------------------------------------------------------------- error frames

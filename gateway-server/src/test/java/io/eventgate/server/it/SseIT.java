@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eventgate.server.testing.SseClient;
+import io.eventgate.server.testing.StalledClient;
 import io.eventgate.server.testing.TestGateway;
 import io.eventgate.server.testing.TestGateway.Response;
 import io.eventgate.server.testing.WsClient;
@@ -290,6 +291,17 @@ class SseIT {
         assertEquals("server shutting down, reconnect", close.json().path("reason").asText());
         assertEquals(0, close.retry());
         client.awaitEnd();
+    }
+
+    @Test
+    void aStreamWhoseClientStopsReadingIsClosedAsASlowConsumer() throws Exception {
+        long before = gateway.stats().path("closes").path("slowConsumer").asLong();
+        try (StalledClient client = new StalledClient(gateway.port(), "GET /api/v1/sse?token=" + gateway.token("sse-14")
+                + "&channels=market:sse-14 HTTP/1.1\r\nHost: x\r\n")) {
+            Awaitility.await().until(() -> gateway.server().gateway().hub().subscriberCount("market:sse-14") == 1);
+            StalledClient.floodUntilClosed(gateway, "sse-14", "market:sse-14");
+        }
+        assertEquals(before + 1, gateway.stats().path("closes").path("slowConsumer").asLong());
     }
 
     @Test
