@@ -306,10 +306,18 @@ class EventLoopLaneTest {
             String expected = "data: " + new String(e.json(), java.nio.charset.StandardCharsets.UTF_8) + "\n\n";
             assertEquals(expected, toA.get(i).toString(java.nio.charset.StandardCharsets.UTF_8));
             assertEquals(expected, toB.get(i).toString(java.nio.charset.StandardCharsets.UTF_8));
-            assertSame(toA.get(i).unwrap(), toB.get(i).unwrap(), "both streams share one encoded frame");
+            assertSame(root(toA.get(i)), root(toB.get(i)), "both streams share one encoded frame");
         }
         toA.forEach(ByteBuf::release);
         toB.forEach(ByteBuf::release);
+    }
+
+    /** The buffer under any duplicates (how many wrappers a duplicate has depends on the allocator). */
+    private static ByteBuf root(ByteBuf buf) {
+        while (buf.unwrap() != null) {
+            buf = buf.unwrap();
+        }
+        return buf;
     }
 
     private static List<ByteBuf> outbound(EmbeddedChannel channel) {
