@@ -58,11 +58,12 @@ public final class Options {
                     + " started nodes are JIT-compiled by then, which 5s was not; broadcast: at the first step's rate;"
                     + " reconnect-storm: before the drop, default 5s)"),
             new Spec("rate", "R", "events per second (targeted/smoke)"),
-            new Spec("publish-mode", "http|http-batch|redis-xadd|redis-publish", "one event per POST, POST"
+            new Spec("publish-mode", "http|http-batch|redis-xadd|redis-publish|mixed", "one event per POST, POST"
                     + " /api/v1/publish/batch, or the gateway's Redis ingress: XADD <prefix>:ingress (durable) or"
                     + " PUBLISH <prefix>:publish (best effort) on --redis-url, pipelined on --http-connections"
-                    + " connections (default 4); with --start-gateway the nodes get that Redis and a fresh prefix"
-                    + " (default http)"),
+                    + " connections (default 4); mixed: both at once, every other user's (channel's) events one per"
+                    + " POST, the others by XADD on 4 Redis connections; with --start-gateway the nodes get that Redis"
+                    + " and a fresh prefix (default http)"),
             new Spec("redis-prefix", "PREFIX", "redis-xadd/redis-publish against a running deployment: its"
                     + " GATEWAY_REDIS_PREFIX (default gateway)"),
             new Spec("http-connections", "N", "publisher keep-alive HTTP connections per server (default 32; 4 for"

@@ -16,13 +16,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The targeted scenario publishing through the gateway's Redis ingress (the shared Redis on 127.0.0.1:6379, a fresh
  * prefix): a real gateway jar started by the harness with that Redis, events XADDed to its ingress stream or
- * PUBLISHed on its ingress channel. Asserts counts only: every event accepted by Redis reaches its user once, in
+ * PUBLISHed on its ingress channel, or half of them XADDed and half POSTed (mixed). Asserts counts only: every event accepted by Redis reaches its user once, in
  * order, and the run's Redis keys are gone afterwards.
  */
 class RedisPublishIT {
 
     @ParameterizedTest
-    @ValueSource(strings = {"redis-xadd", "redis-publish"})
+    @ValueSource(strings = {"redis-xadd", "redis-publish", "mixed"})
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void eventsPublishedThroughTheRedisIngressArriveOnceAndInOrder(String mode) throws Exception {
         Path jar = GatewayJar.path();
@@ -51,6 +51,13 @@ class RedisPublishIT {
         assertEquals(0, r.at("/delivery/duplicates").asLong(), "duplicates");
         assertEquals(0, r.at("/delivery/orderViolations").asLong(), "order violations");
         assertTrue(outcome.passed(), () -> "targeted failed: " + outcome.failures());
+        if (mode.equals("mixed")) {
+            // Both ways at once: about half the events by POST, the others by XADD, and none lost on either.
+            long viaHttp = r.at("/publisher/paths/http/published").asLong();
+            long viaRedis = r.at("/publisher/paths/redis-xadd/published").asLong();
+            assertEquals(published, viaHttp + viaRedis, () -> "paths: " + r.at("/publisher"));
+            assertTrue(viaHttp > published / 3 && viaRedis > published / 3, () -> "paths: " + r.at("/publisher"));
+        }
         String prefix = r.at("/config/redisPrefix").asText();
         assertTrue(prefix.startsWith("loadtest-"), prefix);
         Process scan = new ProcessBuilder("redis-cli", "-h", "127.0.0.1", "-p", "6379", "--scan", "--pattern",

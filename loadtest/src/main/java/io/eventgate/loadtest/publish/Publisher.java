@@ -18,6 +18,11 @@ public interface Publisher extends AutoCloseable {
 
     PublisherStats stats();
 
+    /** Per path (e.g. {@code http}, {@code redis-xadd}) when the publisher uses several; empty otherwise. */
+    default java.util.Map<String, PublisherStats> paths() {
+        return java.util.Map.of();
+    }
+
     /** Waits until every submitted item has an outcome. */
     boolean awaitIdle(Duration timeout) throws InterruptedException;
 

@@ -292,7 +292,8 @@ public final class ReportWriter {
                 one channel) go through one connection, so the server sees them in order. `--publish-mode` \
                 `http-batch` posts up to 100 events per request; `redis-xadd` / `redis-publish` send them through \
                 the gateway's Redis ingress (XADD to its stream, PUBLISH on its channel), pipelined on 4 Redis \
-                connections; an event counts as published when Redis answered.
+                connections; an event counts as published when Redis answered; `mixed` does both at once (every \
+                other user's or channel's events by POST, the others by XADD; the results count each path).
                 - **Latency** is end to end, publish -> receive, in an HdrHistogram. The publisher follows a fixed \
                 schedule (open loop) and stamps each event with its *intended* send time (`sentAtNanos`, \
                 `System.nanoTime`, CLOCK_MONOTONIC: one clock for every process of the host); latency is measured from \

@@ -169,7 +169,7 @@ public final class Broadcast {
             }
             ObjectNode r = run.result;
             r.set("connections", Report.connections(rs, ready));
-            r.set("publisher", Report.publisher(pstats));
+            r.set("publisher", Report.publisher(pub, pstats));
             r.set("delivery", Report.delivery(ledger.publishedTotal(), ledger.failedTotal(), ledger.expectedTotal(),
                     rs));
             ObjectNode best = r.putObject("best");

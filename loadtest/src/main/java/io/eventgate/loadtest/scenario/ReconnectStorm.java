@@ -138,7 +138,7 @@ public final class ReconnectStorm {
 
             ObjectNode r = run.result;
             r.set("connections", Report.connections(rs, ready));
-            r.set("publisher", Report.publisher(pub.stats()));
+            r.set("publisher", Report.publisher(pub, pub.stats()));
             ObjectNode d = Report.delivery(ledger.publishedTotal(), ledger.failedTotal(), ledger.expectedTotal(), rs);
             // after de-dup by event every recipient saw each event once: duplicates = frames the de-dup dropped, split
             // into redeliveries ("redelivered":true, pending re-sends) and the rest (history replays of a resume, which

@@ -35,6 +35,16 @@ final class Report {
         return c;
     }
 
+    /** The publisher's figures, and each path's when it used several ({@code --publish-mode mixed}). */
+    static ObjectNode publisher(io.eventgate.loadtest.publish.Publisher publisher, PublisherStats ps) {
+        ObjectNode p = publisher(ps);
+        if (!publisher.paths().isEmpty()) {
+            ObjectNode paths = p.putObject("paths");
+            publisher.paths().forEach((name, stats) -> paths.set(name, publisher(stats)));
+        }
+        return p;
+    }
+
     static ObjectNode publisher(PublisherStats ps) {
         ObjectNode p = Json.object();
         p.put("submitted", ps.submitted());

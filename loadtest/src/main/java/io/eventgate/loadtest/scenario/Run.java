@@ -23,6 +23,7 @@ import io.eventgate.loadtest.publish.PublishMode;
 import io.eventgate.loadtest.publish.Publisher;
 import io.eventgate.loadtest.publish.PublisherStats;
 import io.eventgate.loadtest.publish.RedisPublisher;
+import io.eventgate.loadtest.publish.SplitPublisher;
 import io.eventgate.loadtest.server.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -482,8 +483,9 @@ public final class Run implements AutoCloseable {
         if (target == Target.EVENTGATE && apiKey == null) {
             throw new IllegalArgumentException("publishing to eventgate needs --api-key (or --start-gateway)");
         }
-        int conns = o.integer("http-connections", mode == PublishMode.HTTP_BATCH || mode.redis() ? 4
-                : defaultConnections);
+        // Mixed: --http-connections for the HTTP half, 4 Redis connections for the other.
+        int conns = mode == PublishMode.MIXED ? 4 : o.integer("http-connections",
+                mode == PublishMode.HTTP_BATCH || mode.redis() ? 4 : defaultConnections);
         int batch = o.integer("batch-size", 100);
         Duration linger = o.duration("batch-linger", Duration.ofMillis(2));
         config.put("publishMode", mode.id());
@@ -498,8 +500,13 @@ public final class Run implements AutoCloseable {
                 throw new IllegalArgumentException("--publish-mode " + mode.id() + " is not available in scenario "
                         + scenario);
             }
-            publisher = new RedisPublisher(mode, o.string("redis-url", "redis://127.0.0.1:6379"), redisPrefix, conns,
-                    o.integer("payload-bytes", 0), ledger);
+            RedisPublisher redis = new RedisPublisher(mode == PublishMode.MIXED ? PublishMode.REDIS_XADD : mode,
+                    o.string("redis-url", "redis://127.0.0.1:6379"), redisPrefix, conns, o.integer("payload-bytes", 0),
+                    ledger);
+            publisher = mode != PublishMode.MIXED ? redis : SplitPublisher.mixed(new HttpPublisher(target,
+                    PublishMode.HTTP, urls, target.authenticated() ? apiKey : null,
+                    o.integer("http-connections", defaultConnections), batch, linger, o.integer("payload-bytes", 0),
+                    ledger), redis);
         } else {
             publisher = new HttpPublisher(target, mode, urls, target.authenticated() ? apiKey : null, conns, batch,
                     linger, o.integer("payload-bytes", 0), ledger);

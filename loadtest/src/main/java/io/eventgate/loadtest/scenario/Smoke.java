@@ -79,7 +79,7 @@ public final class Smoke {
 
             ObjectNode r = run.result;
             r.set("connections", Report.connections(rs, ready));
-            r.set("publisher", Report.publisher(ps));
+            r.set("publisher", Report.publisher(pub, ps));
             ObjectNode d = Report.delivery(ledger.publishedTotal(), ledger.failedTotal(), ledger.expectedTotal(), rs);
             d.put("targetedEvents", counters[1]);
             d.put("broadcastEvents", counters[0]);

@@ -128,7 +128,7 @@ public final class Targeted {
 
         ObjectNode r = Json.object();
         r.set("connections", Report.connections(rs, ready));
-        r.set("publisher", Report.publisher(ps));
+        r.set("publisher", Report.publisher(pub, ps));
         ObjectNode d = Report.delivery(ledger.publishedTotal(), ledger.failedTotal(), ledger.expectedTotal(), rs);
         d.put("measuredPublished", ledger.published(1));
         d.put("measuredExpected", ledger.expected(1));
