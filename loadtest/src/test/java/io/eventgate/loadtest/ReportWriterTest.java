@@ -63,12 +63,7 @@ class ReportWriterTest {
             r.putObject("window").put("serverCpuMicrosPerDelivery", 21.5);
             Files.writeString(results.resolve(run[0] + "-targeted.json"), Json.pretty(r));
         }
-        Path out = dir.resolve("BENCHMARKS.md");
-        int code = io.eventgate.loadtest.report.ReportWriter.run(Options.parse("report", new String[] {
-                "--results-dir", results.toString(), "--out", out.toString(), "--charts-dir",
-                dir.resolve("charts").toString()}));
-        assertEquals(0, code);
-        String md = Files.readString(out);
+        String md = render(dir, results);
         assertTrue(md.contains("| targeted throughput | >= 20,000 events/s, one event per POST | 20,100 events/s"), md);
         assertTrue(md.contains("eventgate-sse"), md);
     }
@@ -99,12 +94,7 @@ class ReportWriterTest {
             r.put("passed", true);
             Files.writeString(results.resolve("20250102-030405-" + sc + ".json"), Json.pretty(r));
         }
-        Path out = dir.resolve("BENCHMARKS.md");
-        int code = io.eventgate.loadtest.report.ReportWriter.run(Options.parse("report", new String[] {
-                "--results-dir", results.toString(), "--out", out.toString(), "--charts-dir",
-                dir.resolve("charts").toString()}));
-        assertEquals(0, code);
-        String md = Files.readString(out);
+        String md = render(dir, results);
         assertTrue(md.contains("## Durable delivery (PostgreSQL, acknowledged)"), md);
         assertTrue(md.contains("1,999 acked events/s"), md);
         assertTrue(md.contains("## Reconnect storm (resume)"), md);
@@ -113,5 +103,15 @@ class ReportWriterTest {
         assertTrue(md.contains("p99 +3.50 ms"), md);
         assertTrue(md.contains("## Cluster capacity"), md);
         assertTrue(md.contains("machine busy during the run"), md);
+    }
+
+    /** Runs the report on {@code results}; returns the BENCHMARKS.md it wrote into {@code dir}. */
+    private static String render(Path dir, Path results) throws Exception {
+        Path out = dir.resolve("BENCHMARKS.md");
+        int code = io.eventgate.loadtest.report.ReportWriter.run(Options.parse("report", new String[] {
+                "--results-dir", results.toString(), "--out", out.toString(), "--charts-dir",
+                dir.resolve("charts").toString()}));
+        assertEquals(0, code);
+        return Files.readString(out);
     }
 }
