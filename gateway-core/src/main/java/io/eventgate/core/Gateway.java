@@ -220,7 +220,9 @@ public final class Gateway implements AutoCloseable {
         if (nowMillis >= connection.nextPingMillis()) {
             connection.nextPingMillis(nowMillis + heartbeatMillis);
             connection.transport().sendControl(ServerMessages.ping());
-            sessions.active(connection.id(), connection.lastActivityMillis());
+            // A stream carries nothing inbound: its last sign of life is the ping the server could still write.
+            sessions.active(connection.id(), connection.transport().idleTimeoutApplies()
+                    ? connection.lastActivityMillis() : nowMillis);
         }
         if (connection.recoveryOverflowed()) {
             connection.transport().close(CloseCode.INSUFFICIENT_STATE, "recovery buffer full");

@@ -595,6 +595,52 @@ class GatewayTest {
         }
 
         @Test
+        void aConnectionWithoutInboundTrafficIsPingedButNeverClosedAsStale() {
+            RecordingTransport stream = new RecordingTransport(lane);
+            stream.streamOnly = true;
+            Connection c = gateway.open(new VerifiedToken("alice", List.of(), null), stream, null);
+            for (long t = T0 + 30_000; t <= T0 + 300_000; t += 30_000) {
+                gateway.tick(c, t);
+            }
+            assertEquals(List.of(), stream.closes);
+            assertEquals(10, stream.ofType("ping").size());
+        }
+
+        @Test
+        void theActivityRecordOfAConnectionWithoutInboundTrafficIsThePingTime() {
+            List<Long> recorded = new ArrayList<>();
+            Gateway g = new Gateway(engine, Namespaces.defaults(), SETTINGS, clock::get,
+                    new io.eventgate.core.session.SessionStore() {
+                        @Override
+                        public void save(io.eventgate.core.session.SessionSnapshot snapshot) {
+                        }
+
+                        @Override
+                        public java.util.concurrent.CompletableFuture<java.util.Optional<
+                                io.eventgate.core.session.SessionSnapshot>> load(String sessionId) {
+                            return java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
+                        }
+
+                        @Override
+                        public void active(String connectionId, long atMillis) {
+                            recorded.add(atMillis);
+                        }
+                    }, new io.eventgate.core.ack.MemoryPendingStore(60_000, 10_000),
+                    io.eventgate.core.ack.FallbackNotifier.NONE);
+            RecordingTransport ws = new RecordingTransport(lane);
+            RecordingTransport stream = new RecordingTransport(lane);
+            stream.streamOnly = true;
+            Connection a = g.open(new VerifiedToken("alice", List.of(), null), ws, null);
+            Connection b = g.open(new VerifiedToken("bob", List.of(), null), stream, null);
+            g.tick(a, T0 + 60_000);
+            g.tick(b, T0 + 60_000);
+            // The WebSocket reports its last inbound frame (none since it opened); the stream, the ping time, so a
+            // durable store does not take a live stream for a dead connection.
+            assertEquals(List.of(T0, T0 + 60_000), recorded);
+            g.close();
+        }
+
+        @Test
         void tickDoesNothingOnAClosedConnection() {
             Connection c = open("alice");
             gateway.closed(c);

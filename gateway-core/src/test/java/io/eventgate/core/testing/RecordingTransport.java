@@ -22,9 +22,16 @@ public final class RecordingTransport implements Transport {
     public final List<JsonNode> controls = new ArrayList<>();
     public final List<Event> events = new ArrayList<>();
     public final List<Close> closes = new ArrayList<>();
+    /** Like a Server-Sent Events stream: the client sends nothing on it, so the idle timeout does not apply. */
+    public boolean streamOnly;
 
     public RecordingTransport(Lane lane) {
         this.lane = lane;
+    }
+
+    @Override
+    public boolean idleTimeoutApplies() {
+        return !streamOnly;
     }
 
     @Override
