@@ -10,6 +10,8 @@ public final class GatewayStats {
     public final LongAdder publishFailures = new LongAdder();
     public final LongAdder connectionsOpened = new LongAdder();
     public final LongAdder connectionsClosed = new LongAdder();
+    /** Open Server-Sent Events streams (a gauge: the transport adds 1 when one opens and -1 when it closes). */
+    public final LongAdder sseConnections = new LongAdder();
     public final LongAdder authFailures = new LongAdder();
     public final LongAdder originRefused = new LongAdder();
     public final LongAdder rateLimited = new LongAdder();

@@ -486,6 +486,7 @@ public final class RestApi {
         GatewayStats s = gateway.stats();
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("connections", gateway.hub().connectionCount());
+        body.put("sseConnections", gateway.stats().sseConnections.sum());
         body.put("users", gateway.hub().userCount());
         body.put("channels", gateway.hub().channelCount());
         body.put("subscriptions", gateway.hub().subscriptionCount());

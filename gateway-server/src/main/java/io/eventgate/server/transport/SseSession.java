@@ -52,6 +52,23 @@ public final class SseSession extends ClientSession {
         return response;
     }
 
+    @Override
+    void start(ChannelHandlerContext ctx, io.eventgate.core.auth.VerifiedToken token, List<String> initialEvents,
+               String resumeSessionId) {
+        super.start(ctx, token, initialEvents, resumeSessionId);
+        if (connection != null) {
+            gateway.stats().sseConnections.increment();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (connection != null) {
+            gateway.stats().sseConnections.decrement();
+        }
+        super.channelInactive(ctx);
+    }
+
     /** A stream carries nothing from the client: bytes sent after the request are dropped. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

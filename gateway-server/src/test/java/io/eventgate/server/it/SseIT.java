@@ -322,12 +322,15 @@ class SseIT {
 
     @Test
     void theClientClosingTheStreamClosesTheConnection() {
+        long streams = gateway.stats().path("sseConnections").asLong();
         SseClient client = gateway.sse("sse-11", "&channels=market:sse-11");
         client.awaitType("subscribed");
         assertEquals(1, gateway.server().gateway().hub().connectionsOf("sse-11").size());
+        assertEquals(streams + 1, gateway.stats().path("sseConnections").asLong(), "counted as a stream");
         client.close();
         Awaitility.await().until(() -> gateway.server().gateway().hub().connectionsOf("sse-11").isEmpty());
         assertEquals(0, gateway.server().gateway().hub().subscriberCount("market:sse-11"));
+        assertEquals(streams, gateway.stats().path("sseConnections").asLong());
     }
 
     @Test
