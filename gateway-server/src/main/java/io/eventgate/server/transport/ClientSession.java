@@ -14,6 +14,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import java.util.List;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,12 +201,14 @@ public abstract class ClientSession extends ChannelInboundHandlerAdapter impleme
         closedBy = "server";
         writeClose(code.code(), closeReason.length() > 120 ? closeReason.substring(0, 120) : closeReason);
         // The close goes out behind what is queued; a client that stops reading (the slow consumer above all) never
-        // takes it, and the connection would stay open for good. Drop it after a grace period.
-        channel.eventLoop().schedule(() -> {
+        // takes it, and the connection would stay open for good. Drop it after a grace period; a connection that
+        // closes sooner cancels the timer, so a storm of closes does not keep thousands of sessions reachable.
+        Future<?> timeout = channel.eventLoop().schedule(() -> {
             if (channel.isOpen()) {
                 channel.close();
             }
         }, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(closed -> timeout.cancel(false));
     }
 
     @Override
